@@ -1,0 +1,1 @@
+"""Platform adapters: console, Slack, Discord. Each turns platform events into core commands."""

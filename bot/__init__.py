@@ -1,0 +1,3 @@
+"""shipbot core: models, store, matching, decision, cards and commands. No platform imports."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,175 @@
+"""The platform-neutral Card every command returns, and the builders that fill it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from bot.decision import Decision, score_tool
+from bot.models import Tool
+from bot.store import panel_verdict
+
+CardKind = Literal["compare", "verdict", "search", "top", "did_you_mean", "error", "help", "info"]
+VOTE_LABELS = ("A", "B", "C", "D")
+
+
+class Column(BaseModel):
+    """One tool's facts as shown on a card."""
+
+    tool_id: str
+    label: str
+    name: str
+    short_name: str
+    vendor: str = ""
+    category: str = ""
+    tagline: str = ""
+    best_for: str = ""
+    pricing_model: str = ""
+    pricing_text: str = ""
+    reviewed: str = ""
+    verdict: str = ""
+    panel_ship: int = 0
+    panel_skip: int = 0
+    mean: float = 0.0
+    votes_ship: int = 0
+    votes_skip: int = 0
+
+    @property
+    def panel_line(self) -> str:
+        """`Ship · 4 ship / 0 skip`."""
+        return f"{self.verdict.capitalize()} · {self.panel_ship} ship / {self.panel_skip} skip"
+
+    @property
+    def community_line(self) -> str:
+        """`No community votes yet` or `12 ship / 3 skip`."""
+        if not self.votes_ship and not self.votes_skip:
+            return "No community votes yet"
+        return f"{self.votes_ship} ship / {self.votes_skip} skip"
+
+
+class ScoreRow(BaseModel):
+    """One reviewer's line on the scorecard: a score and verdict per tool."""
+
+    persona: str
+    scores: list[int | None]
+    verdicts: list[str | None]
+    prefers: str | None = None
+
+
+class Recommendation(BaseModel):
+    """The pick (or a toss-up) with its reason and the personas who disagree."""
+
+    pick_id: str | None
+    pick_name: str | None
+    toss_up: bool
+    margin: float
+    reason: str
+    dissenters: list[str] = Field(default_factory=list)
+
+
+class Choice(BaseModel):
+    """A button or option: what it says and the command it runs."""
+
+    label: str
+    command: str
+
+
+class Card(BaseModel):
+    """Everything an adapter needs to render one answer."""
+
+    kind: CardKind
+    title: str
+    notice: str = ""
+    columns: list[Column] = Field(default_factory=list)
+    scorecard: list[ScoreRow] = Field(default_factory=list)
+    recommendation: Recommendation | None = None
+    lines: list[str] = Field(default_factory=list)
+    choices: list[Choice] = Field(default_factory=list)
+    footer: str = ""
+    ephemeral: bool = False
+
+    @property
+    def tool_ids(self) -> list[str]:
+        """The tools this card shows, in order."""
+        return [c.tool_id for c in self.columns]
+
+    @property
+    def votable(self) -> bool:
+        """Compare and verdict cards take votes."""
+        return self.kind in ("compare", "verdict")
+
+
+def score_bar(score: float | None, width: int = 10) -> str:
+    """A bar like `████████▌░` for a 0-100 score."""
+    if score is None:
+        return "·" * width
+    tenths = round(max(0.0, min(100.0, score)) / 100 * width * 2)
+    full, half = divmod(tenths, 2)
+    return "█" * full + ("▌" if half else "") + "░" * (width - full - half)
+
+
+def column_for(tool: Tool, label: str, votes: tuple[int, int]) -> Column:
+    """A card column from a tool and its community counts."""
+    numbers = score_tool(tool, votes)
+    return Column(
+        tool_id=tool.id, label=label, name=tool.name, short_name=tool.short_name,
+        vendor=tool.vendor, category=tool.category, tagline=tool.tagline,
+        best_for=tool.best_for, pricing_model=tool.pricing_model, pricing_text=tool.pricing_text,
+        reviewed=tool.reviewed.isoformat() if tool.reviewed else "",
+        verdict=panel_verdict(tool.reviews), panel_ship=numbers.ships, panel_skip=numbers.skips,
+        mean=numbers.mean, votes_ship=votes[0], votes_skip=votes[1],
+    )
+
+
+def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision: Decision) -> Card:
+    """The verdict card for two to four tools."""
+    columns = [column_for(t, VOTE_LABELS[i], votes.get(t.id, (0, 0))) for i, t in enumerate(tools)]
+    names = {t.id: t.short_name for t in tools}
+    rows = [
+        ScoreRow(persona=p.persona, scores=[p.score_of(t.id) for t in tools],
+                 verdicts=[_verdict_of(t, p.persona) for t in tools],
+                 prefers=names.get(p.prefers) if p.prefers else None)
+        for p in decision.preferences
+    ]
+    rec = Recommendation(
+        pick_id=decision.pick, pick_name=names.get(decision.pick) if decision.pick else None,
+        toss_up=decision.toss_up, margin=decision.margin, reason=decision.reason,
+        dissenters=list(decision.dissenters),
+    )
+    title = " vs ".join(c.short_name for c in columns)
+    return Card(kind="compare", title=title, columns=columns, scorecard=rows, recommendation=rec,
+                footer=_footer(columns))
+
+
+def verdict_card(tool: Tool, votes: tuple[int, int], related: list[str]) -> Card:
+    """The card for one tool: its panel, community, pricing, and reviewer lines."""
+    column = column_for(tool, "A", votes)
+    rows = [ScoreRow(persona=r.persona, scores=[r.score], verdicts=[r.verdict])
+            for r in tool.reviews]
+    lines = [tool.summary] if tool.summary else []
+    if related:
+        lines.append("Compared with: " + ", ".join(related))
+    return Card(kind="verdict", title=tool.short_name, columns=[column], scorecard=rows,
+                lines=lines, footer=_footer([column]))
+
+
+def _verdict_of(tool: Tool, persona: str) -> str | None:
+    return next((r.verdict for r in tool.reviews if r.persona == persona), None)
+
+
+def _footer(columns: list[Column]) -> str:
+    dates = sorted({c.reviewed for c in columns if c.reviewed})
+    reviewed = f"Reviewed {', '.join(dates)}" if dates else "Review date not recorded"
+    return f"{reviewed} · expert panel: Builder, Skeptic, Futurist, Founder"
+
+
+def error_card(message: str, hint: str = "") -> Card:
+    """A private answer saying what was wrong and what to type."""
+    return Card(kind="error", title="Sorry, I can't answer that", lines=[message, hint] if hint
+                else [message], ephemeral=True)
+
+
+def info_card(title: str, lines: list[str], ephemeral: bool = True) -> Card:
+    """A short confirmation or listing."""
+    return Card(kind="info", title=title, lines=lines, ephemeral=ephemeral)

@@ -1,0 +1,295 @@
+"""The one way in: command text plus who/where goes in, a Card comes out. Never raises."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from bot.cards import (
+    Card, Choice, compare_card, error_card, info_card, score_bar, verdict_card,
+)
+from bot.decision import decide
+from bot.filters import FILTER_HELP, FilterError, parse_filter
+from bot.matching import NameIndex, Resolution, closest
+from bot.models import Context, Verdict
+from bot.splitting import MAX_TOOLS, resolve_tools
+from bot.store import CardRef, Store
+
+log = logging.getLogger(__name__)
+
+HELP_LINES = [
+    "compare <tool> <tool> — which to ship, e.g. `compare claude azure` or `compare a vs b vs c`",
+    "verdict <tool> — one tool's panel scores, community votes and pricing",
+    "search <words> — tools whose names match",
+    "top [category] — the leaderboard by panel score",
+    "vote <tool> ship|skip|retract — your community vote (one per tool)",
+    "subscribe [filter] — post new verdicts in this channel; " + FILTER_HELP,
+    "unsubscribe <id>|all — stop them; subscriptions — list this channel's",
+    "help — this list",
+]
+
+
+class ShipBot:
+    """The core service every adapter calls."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._index: NameIndex | None = None
+        self._index_version = -1
+        self._lock = threading.Lock()
+
+    @property
+    def index(self) -> NameIndex:
+        """The name index, rebuilt when another process imported new tools."""
+        version = self.store.catalog_version()
+        with self._lock:
+            if self._index is None or version != self._index_version:
+                self._index = NameIndex.build(self.store.match_rows())
+                self._index_version = version
+            return self._index
+
+    def handle(self, text: str, ctx: Context) -> Card:
+        """Run one command line (`/compare claude azure`, `help`, ...) and return its card."""
+        try:
+            return self._dispatch(text, ctx)
+        except Exception:  # one bad command must never take the bot down
+            log.exception("command failed: %r", text[:200])
+            return error_card("Something went wrong on my side; it has been logged.",
+                              "Try again, or type `help`.")
+
+    def _dispatch(self, text: str, ctx: Context) -> Card:
+        words = text.strip().lstrip("/").split(None, 1)
+        if not words:
+            return self.help()
+        name, rest = words[0].lower(), (words[1] if len(words) > 1 else "")
+        handlers = {
+            "compare": self.compare, "vs": self.compare, "verdict": self.verdict,
+            "search": self.search, "top": self.top, "help": lambda *_: self.help(),
+            "vote": self.vote, "subscribe": self.subscribe, "unsubscribe": self.unsubscribe,
+            "subscriptions": self.list_subscriptions, "shipbot": self._nested,
+        }
+        handler = handlers.get(name)
+        if handler is None:
+            return error_card(f"I don't know the command `{_clip(name)}`.",
+                              "Type `help` for the list, e.g. `compare claude azure`.")
+        return handler(rest, ctx)
+
+    def _nested(self, rest: str, ctx: Context) -> Card:
+        """`shipbot compare ...` as typed through a catch-all slash command."""
+        return self._dispatch(rest, ctx) if rest.strip() else self.help()
+
+    # ---- answers -------------------------------------------------------------------------
+
+    def compare(self, query: str, ctx: Context) -> Card:
+        """Resolve two to four tools and decide which to ship."""
+        if not query.strip():
+            return error_card("Tell me which tools to compare.", "Type `compare claude azure`.")
+        found = resolve_tools(self.index, query)
+        if len(found.parts) > MAX_TOOLS:
+            return error_card(f"I can compare at most {MAX_TOOLS} tools at once.",
+                              "Type `compare a vs b`, up to four names.")
+        if len(found.parts) < 2:
+            return self._one_name(query, found.parts)
+        for position, part in enumerate(found.parts):
+            if not part.ok:
+                others = [p.best.tool_id if p.best else p.query for p in found.parts]
+                return did_you_mean(part, lambda tid, i=position, o=others: "compare " + " vs ".join(
+                    tid if n == i else x for n, x in enumerate(o)))
+        ids = found.tool_ids
+        if len(set(ids)) < len(ids):
+            name = found.parts[0].best.name if found.parts[0].best else ids[0]
+            return error_card(f"Those names all point at the same tool ({name}).",
+                              "Compare two different tools, e.g. `compare claude azure`, "
+                              f"or see one with `verdict {_clip(query)}`.")
+        return self.compare_ids(ids)
+
+    def _one_name(self, query: str, parts: tuple[Resolution, ...]) -> Card:
+        one = parts[0].best.name if parts and parts[0].best else _clip(query)
+        return error_card(f"I need at least two tools to compare; I only found {one!s}.",
+                          f"Type `compare {_clip(query)} vs <another tool>`, or "
+                          f"`verdict {_clip(query)}` for one tool.")
+
+    def compare_ids(self, ids: list[str]) -> Card:
+        """The compare card for known tool ids (also used to refresh a card after votes)."""
+        tools = self.store.tools(ids)
+        ordered = [tools[i] for i in ids if i in tools]
+        votes = self.store.community(ids)
+        return compare_card(ordered, votes, decide(ordered, votes))
+
+    def verdict(self, query: str, ctx: Context) -> Card:
+        """One tool's card."""
+        if not query.strip():
+            return error_card("Which tool?", "Type `verdict claude`.")
+        resolution = self.index.resolve(query)
+        if not resolution.ok or resolution.best is None:
+            return did_you_mean(resolution, lambda tid: f"verdict {tid}")
+        return self.verdict_id(resolution.best.tool_id)
+
+    def verdict_id(self, tool_id: str) -> Card:
+        """The verdict card for a known tool id."""
+        tool = self.store.tools([tool_id])[tool_id]
+        related = []
+        for ids in self.store.comparisons_for(tool_id):
+            others = self.store.tools(i for i in ids if i != tool_id)
+            related += [t.short_name for t in others.values() if t.short_name not in related]
+        return verdict_card(tool, self.store.community([tool_id])[tool_id], related)
+
+    def search(self, query: str, ctx: Context) -> Card:
+        """Tools whose names match the words given."""
+        if not query.strip():
+            return error_card("Search for what?", "Type `search voice`.")
+        matches = self.index.suggest(query, limit=10)
+        if not matches:
+            return Card(kind="search", title=f"No tools match “{_clip(query)}”",
+                        lines=["Try fewer or different words, or `top` to browse."],
+                        ephemeral=True)
+        tools = self.store.tools(m.tool_id for m in matches)
+        lines = [f"{t.short_name} — {t.vendor or 'unknown vendor'} · {t.category}"
+                 for t in tools.values()]
+        choices = [Choice(label=t.short_name, command=f"verdict {t.id}") for t in tools.values()]
+        return Card(kind="search", title=f"Tools matching “{_clip(query)}”", lines=lines,
+                    choices=choices[:5], ephemeral=True)
+
+    def top(self, query: str, ctx: Context) -> Card:
+        """The leaderboard by panel mean, optionally in one category."""
+        category = None
+        if query.strip():
+            category, nearest = closest(query, self.store.categories())
+            if category is None:
+                hint = f"Categories: {', '.join(self.store.categories()[:10])}."
+                if nearest:
+                    hint = f"Did you mean: {', '.join(nearest)}?"
+                return error_card(f"No category named “{_clip(query)}”.", hint)
+        rows = self.store.leaderboard(category, 10)
+        tools = self.store.tools(r[0] for r in rows)
+        lines = [f"{n}. {tools[tid].short_name} {score_bar(mean)} {mean:.1f}"
+                 for n, (tid, mean) in enumerate(rows, 1)]
+        title = f"Top tools in {category}" if category else "Top tools"
+        return Card(kind="top", title=title, lines=lines or ["No reviewed tools yet."])
+
+    def help(self) -> Card:
+        """The command list."""
+        return Card(kind="help", title="shipbot: which should I ship?", lines=HELP_LINES,
+                    ephemeral=True)
+
+    # ---- votes ---------------------------------------------------------------------------
+
+    def vote(self, query: str, ctx: Context) -> Card:
+        """`vote <tool> ship|skip|retract`."""
+        words = query.split()
+        if len(words) < 2 or words[-1].lower() not in ("ship", "skip", "retract"):
+            return error_card("A vote needs a tool and ship, skip or retract.",
+                              "Type `vote claude ship`.")
+        choice, name = words[-1].lower(), " ".join(words[:-1])
+        resolution = self.index.resolve(name)
+        if not resolution.ok or resolution.best is None:
+            return did_you_mean(resolution, lambda tid: f"vote {tid} {choice}")
+        tool_id, short = resolution.best.tool_id, resolution.best.name
+        if choice == "retract":
+            gone = self.store.retract_vote(ctx.platform, ctx.workspace, ctx.user, tool_id)
+            message = f"Your vote on {short} is withdrawn." if gone else \
+                f"You had no vote on {short}."
+        else:
+            self.store.set_vote(ctx.platform, ctx.workspace, ctx.user, tool_id, choice)  # type: ignore[arg-type]
+            message = f"Recorded: {choice} {short}."
+        ship, skip = self.store.community([tool_id])[tool_id]
+        return info_card("Vote", [message, f"Community now: {ship} ship / {skip} skip."])
+
+    def card_vote(self, ctx: Context, ref: CardRef, position: int, choice: Verdict,
+                  added: bool) -> bool:
+        """A reaction or button on a card; returns True if the store changed.
+
+        On a compare card a vote picks one tool to ship, so picking another moves it.
+        On a verdict card it is ship or skip on the one tool; a new choice replaces the old.
+        """
+        if not 0 <= position < len(ref.tool_ids):
+            return False
+        tool_id = ref.tool_ids[position]
+        if ref.kind == "compare":
+            choice = "ship"
+        key = (ctx.platform, ctx.workspace, ctx.user)
+        with self.store.db.atomic():
+            if not added:
+                return self.store.retract_vote(*key, tool_id, choice)
+            if self.store.user_vote(*key, tool_id) == choice:
+                return False
+            self.store.set_vote(*key, tool_id, choice)
+            if ref.kind == "compare":
+                for other in ref.tool_ids:
+                    if other != tool_id:
+                        self.store.retract_vote(*key, other, "ship")
+            return True
+
+    def card_for(self, ref: CardRef) -> Card:
+        """The fresh card a stored card message shows (after votes change its counts)."""
+        if ref.kind == "verdict":
+            return self.verdict_id(ref.tool_ids[0])
+        return self.compare_ids(list(ref.tool_ids))
+
+    # ---- subscriptions -------------------------------------------------------------------
+
+    def subscribe(self, query: str, ctx: Context) -> Card:
+        """Subscribe this channel to new verdicts matching a filter."""
+        if ctx.is_dm:
+            return error_card("Subscriptions are for channels, not direct messages.",
+                              "Run `subscribe` in the channel that should get new verdicts.")
+        if not ctx.can_manage:
+            return error_card("Only people who can manage this channel can change its "
+                              "subscriptions.", "Ask a channel admin to run `subscribe`.")
+        try:
+            found, notes = parse_filter(query, self.index, self.store.categories(),
+                                        self.store.vendors())
+        except FilterError as exc:
+            return error_card(str(exc), "Type `subscribe` for everything, or see `help`.")
+        sub, new = self.store.add_subscription(ctx.platform, ctx.workspace, ctx.channel,
+                                               found.model_dump_json(), found.describe(), ctx.user)
+        head = (f"Subscribed (#{sub.id}): new verdicts for {sub.filter_text} will be posted here."
+                if new else f"Already subscribed (#{sub.id}) to {sub.filter_text}.")
+        return info_card("Subscribed", [head, *notes], ephemeral=False)
+
+    def unsubscribe(self, query: str, ctx: Context) -> Card:
+        """`unsubscribe <id>` or `unsubscribe all`."""
+        if not ctx.can_manage:
+            return error_card("Only people who can manage this channel can change its "
+                              "subscriptions.", "Ask a channel admin to run `unsubscribe`.")
+        arg = query.strip().lstrip("#").lower()
+        if arg != "all" and not arg.isdigit():
+            return error_card("Say which subscription to remove.",
+                              "Type `unsubscribe <id>` (see `subscriptions`) or `unsubscribe all`.")
+        removed = self.store.remove_subscriptions(ctx.platform, ctx.workspace, ctx.channel,
+                                                  None if arg == "all" else int(arg))
+        if not removed:
+            return error_card(f"This channel has no subscription {_clip(query)}.",
+                              "Type `subscriptions` to see the ids.")
+        return info_card("Unsubscribed", [f"Removed {removed} subscription(s) from this channel."],
+                         ephemeral=False)
+
+    def list_subscriptions(self, query: str, ctx: Context) -> Card:
+        """This channel's subscriptions with id, filter, who and when."""
+        subs = self.store.subscriptions(ctx.platform, ctx.workspace, ctx.channel)
+        if not subs:
+            return info_card("Subscriptions", ["This channel has no subscriptions. "
+                                               "Type `subscribe` to get new verdicts here."])
+        lines = [f"#{s.id} {s.filter_text} — by {s.created_by} on {s.created_at[:10]}"
+                 + ("" if s.active else f" (disabled: {s.disabled_reason})") for s in subs]
+        return info_card("Subscriptions", lines)
+
+
+def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> Card:
+    """Offer up to five candidates as choices that each run a full command."""
+    choices = [Choice(label=m.name, command=command_for(m.tool_id))
+               for m in resolution.candidates]
+    if not choices:
+        return Card(kind="did_you_mean", ephemeral=True,
+                    title=f"I couldn't find a tool called “{_clip(resolution.query)}”",
+                    lines=["Check the spelling, or try `search <word>` to browse."])
+    what = "matches several tools" if resolution.status == "ambiguous" else "isn't a close match"
+    return Card(kind="did_you_mean", ephemeral=True, choices=choices,
+                title=f"Did you mean…? “{_clip(resolution.query)}” {what}",
+                lines=[f"{n}. {c.label}" for n, c in enumerate(choices, 1)])
+
+
+def _clip(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

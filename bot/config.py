@@ -1,0 +1,33 @@
+"""Configuration: one pydantic-settings class, read from the environment once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_db_path() -> Path:
+    """Where the database lives when neither --db nor SHIPBOT_DB says: ~/.local/share/shipbot."""
+    return Path.home() / ".local" / "share" / "shipbot" / "shipbot.db"
+
+
+class Settings(BaseSettings):
+    """Every setting shipbot reads; secrets are SecretStr so they never print."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    shipbot_db: Path = Field(default_factory=default_db_path)
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    discord_token: SecretStr | None = None
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str | None = None
+    discord_guild_id: int | None = None
+    discord_application_id: int | None = None
+    dispatch_poll_seconds: float = 2.0

@@ -1,0 +1,104 @@
+"""Reading import files (page text or JSON) into Bundles, and loading them all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.models import Bundle
+from bot.pagetext import PageFormatError, looks_like_page, parse_page
+from bot.store import ImportResult, Store, StoreError
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be imported: names the file, the line and what was expected."""
+
+
+def read_bundle(path: Path) -> Bundle:
+    """Parse one file: JSON in the Bundle schema, or comparison-page text."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFileError(f"{path}: cannot read: {exc}") from exc
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        return _read_json(path, text)
+    if not looks_like_page(text):
+        first = text.strip().splitlines()[0][:60] if text.strip() else "an empty file"
+        raise ImportFileError(
+            f"{path}: line 1: expected JSON or a page starting 'Compare/<tool> vs <tool>', "
+            f"found {first!r}")
+    try:
+        return parse_page(text, source=path.name)
+    except PageFormatError as exc:
+        raise ImportFileError(f"{path}: {exc}") from exc
+    except ValidationError as exc:
+        raise ImportFileError(f"{path}: {_first_error(exc)}") from exc
+
+
+def _read_json(path: Path, text: str) -> Bundle:
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from exc
+    try:
+        return Bundle.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        line = locate_json_path(text, err["loc"])
+        where = ".".join(str(p) for p in err["loc"])
+        raise ImportFileError(f"{path}: line {line}: {where}: {err['msg']}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+def locate_json_path(text: str, loc: Iterable[object]) -> int:
+    """Best-effort line number of a pydantic error location inside JSON text."""
+    parts = list(loc)
+    pos = 0
+    for i, part in enumerate(parts):
+        if isinstance(part, int):
+            # The n-th element of a list of objects: the n-th occurrence of the next key.
+            nxt = next((p for p in parts[i + 1:] if isinstance(p, str)), None)
+            if nxt is None:
+                break
+            for _ in range(part + 1):
+                found = text.find(f'"{nxt}"', pos)
+                if found < 0:
+                    break
+                pos = found + 1
+            continue
+        found = text.find(f'"{part}"', pos)
+        if found >= 0:
+            pos = found
+    return text.count("\n", 0, pos) + 1
+
+
+def import_files(store: Store, paths: Iterable[Path],
+                 progress: Callable[[Path], None] | None = None) -> ImportResult:
+    """Parse every file first, then load them all in one transaction (nothing on any error)."""
+    bundles = []
+    for path in paths:
+        bundles.append(read_bundle(path))
+        if progress:
+            progress(path)
+    merged = Bundle(tools=[t for b in bundles for t in b.tools],
+                    comparisons=[c for b in bundles for c in b.comparisons])
+    try:
+        return store.import_bundle(merged)
+    except StoreError as exc:
+        raise ImportFileError(str(exc)) from exc
+
+
+def bundled_data_files() -> list[Path]:
+    """The JSON files shipped in data/, loaded into a new database."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "data", here / "data"):
+        if candidate.is_dir():
+            return sorted(candidate.glob("*.json"))
+    return []

@@ -1,0 +1,233 @@
+"""Fuzzy tool-name resolution: the one module that wraps rapidfuzz, with its scorer and cut-offs.
+
+A full scan of every name per query is far too slow at 100k tools, so names are indexed:
+exact keys (names, short names, aliases, vendors) in a dict; words in an inverted index; typos
+found through a symmetric-delete index of the vocabulary (edit distance 1, SymSpell style).
+Only the few best candidates from the index are scored with rapidfuzz.
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+ACCEPT = 72.0  # a resolution at or above this score is confident
+MARGIN = 6.0  # two different tools this close are ambiguous
+SUGGEST_FLOOR = 45.0  # below this a candidate is not worth offering as "did you mean"
+MAX_SUGGESTIONS = 5
+_CANDIDATES = 24  # how many index candidates are scored with rapidfuzz
+_COMMON_DF = 0.05  # words in more than this share of tools only count when nothing rarer does
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+# Words too generic to stand for a tool on their own when derived from its name.
+GENERIC = frozenset(
+    "a an the and or of for with to in on by new api apis ai app apps tool tools sdk model models "
+    "real time voice code cloud platform studio pro plus lite use streaming assistant agent "
+    "agents service services open data labs router".split()
+)
+
+
+def normalize(text: str) -> str:
+    """Lowercase, punctuation to spaces, whitespace collapsed."""
+    return " ".join(_NON_WORD.split(text.lower())).strip()
+
+
+def derive_keys(name: str, short_name: str, vendor: str, aliases: Iterable[str]) -> list[str]:
+    """Every normalized string a tool answers to: names, part before a colon, words, vendor."""
+    keys = [name, short_name, name.split(":", 1)[0], vendor, *aliases]
+    for word in normalize(short_name).split():
+        if len(word) >= 3 and word not in GENERIC and not word.isdigit():
+            keys.append(word)
+    out: list[str] = []
+    for key in keys:
+        norm = normalize(key)
+        if norm and norm not in out:
+            out.append(norm)
+    return out
+
+
+@dataclass(frozen=True)
+class Match:
+    """One candidate tool for a query, scored 0-100."""
+
+    tool_id: str
+    name: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The answer for one tool name: a confident match, an ambiguous one, or nothing."""
+
+    query: str
+    status: Literal["ok", "ambiguous", "missing"]
+    candidates: tuple[Match, ...]
+
+    @property
+    def best(self) -> Match | None:
+        """The top candidate, if any."""
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def ok(self) -> bool:
+        """True when the query names one tool confidently."""
+        return self.status == "ok"
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+class NameIndex:
+    """An in-memory index of every tool's names, built once from the store."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.names: list[str] = []
+        self._tool_keys: list[tuple[str, ...]] = []
+        self._keys: dict[str, list[int]] = defaultdict(list)
+        self._words: dict[str, list[int]] = defaultdict(list)
+        self._deletes: dict[str, list[str]] = defaultdict(list)
+        self._sorted_words: list[str] = []
+
+    @classmethod
+    def build(cls, rows: Iterable[tuple[str, str, str, str, str]]) -> NameIndex:
+        """Index rows of (id, name, short name, vendor, '|'-joined aliases)."""
+        index = cls()
+        for tool_id, name, short, vendor, aliases in rows:
+            index._add(tool_id, name, short, vendor, aliases.split("|") if aliases else [])
+        for word in index._words:
+            if len(word) >= 4:
+                for variant in _deletes(word):
+                    index._deletes[variant].append(word)
+        index._sorted_words = sorted(index._words)
+        return index
+
+    def _add(self, tool_id: str, name: str, short: str, vendor: str, aliases: list[str]) -> None:
+        number = len(self.ids)
+        self.ids.append(tool_id)
+        self.names.append(short or name)
+        keys = derive_keys(name, short, vendor, [*aliases, tool_id])
+        self._tool_keys.append(tuple(keys))
+        seen: set[str] = set()
+        for key in keys:
+            self._keys[key].append(number)
+            for word in key.split():
+                if word not in seen:
+                    seen.add(word)
+                    self._words[word].append(number)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def resolve(self, text: str) -> Resolution:
+        """Resolve one tool name: exact key first, then indexed fuzzy candidates."""
+        query = normalize(text)
+        if not query:
+            return Resolution(text, "missing", ())
+        exact = self._keys.get(query)
+        if exact:
+            matches = tuple(Match(self.ids[i], self.names[i], 100.0) for i in exact)
+            status = "ok" if len(matches) == 1 else "ambiguous"
+            return Resolution(text, status, matches[:MAX_SUGGESTIONS])
+        scored = self._score(query, self._candidates(query.split(), prefix_last=False))
+        return self._judge(text, scored)
+
+    def suggest(self, text: str, limit: int = 25) -> list[Match]:
+        """Autocomplete: best tools for a partly typed name, the last word taken as a prefix."""
+        query = normalize(text)
+        if not query:
+            order = sorted(range(len(self.ids)), key=lambda i: self.names[i].lower())[:limit]
+            return [Match(self.ids[i], self.names[i], 0.0) for i in order]
+        candidates = self._candidates(query.split(), prefix_last=True, wanted=limit * 2)
+        scored = self._score(query, candidates, scorer=_prefix_score)
+        return [m for m in scored if m.score >= SUGGEST_FLOOR][:limit]
+
+    def _word_matches(self, token: str, prefix: bool) -> list[tuple[str, float]]:
+        """Vocabulary words a query token may stand for, with a similarity weight 0-1."""
+        found: dict[str, float] = {}
+        if token in self._words:
+            found[token] = 1.0
+        if prefix:
+            start = bisect.bisect_left(self._sorted_words, token)
+            for word in self._sorted_words[start:start + 40]:
+                if not word.startswith(token):
+                    break
+                found.setdefault(word, 0.9)
+        if len(token) >= 4 and (not found or prefix):
+            for variant in _deletes(token) | {token}:
+                for word in self._deletes.get(variant, ()):
+                    found.setdefault(word, fuzz.ratio(token, word) / 100)
+            for word in _deletes(token):
+                if word in self._words:
+                    found.setdefault(word, fuzz.ratio(token, word) / 100)
+        return list(found.items())
+
+    def _candidates(self, tokens: list[str], prefix_last: bool,
+                    wanted: int = _CANDIDATES) -> list[int]:
+        """The tools sharing the most (and rarest) words with the query."""
+        total = max(len(self.ids), 1)
+        weighted: list[tuple[list[int], float]] = []
+        for n, token in enumerate(tokens):
+            prefix = prefix_last and n == len(tokens) - 1
+            for word, similarity in self._word_matches(token, prefix):
+                postings = self._words[word]
+                weighted.append((postings, similarity * math.log(1 + total / len(postings))))
+        rare = [w for w in weighted if len(w[0]) <= _COMMON_DF * total] or weighted
+        tally: dict[int, float] = defaultdict(float)
+        for postings, weight in rare:
+            for tool in postings[:5000]:
+                tally[tool] += weight
+        return heapq.nlargest(wanted, tally, key=tally.__getitem__)
+
+    def _score(self, query: str, candidates: list[int], scorer: object = None) -> list[Match]:
+        """Score each candidate by its best key, best first."""
+        score = scorer or _name_score
+        out = [
+            Match(self.ids[i], self.names[i],
+                  round(max(score(query, key) for key in self._tool_keys[i]), 1))  # type: ignore[operator]
+            for i in candidates
+        ]
+        out.sort(key=lambda m: (-m.score, m.name))
+        return out
+
+    def _judge(self, text: str, scored: list[Match]) -> Resolution:
+        """Turn scored candidates into ok / ambiguous / missing."""
+        offer = tuple(m for m in scored if m.score >= SUGGEST_FLOOR)[:MAX_SUGGESTIONS]
+        if not scored or scored[0].score < ACCEPT:
+            return Resolution(text, "missing", offer)
+        if len(scored) > 1 and scored[0].score - scored[1].score < MARGIN:
+            return Resolution(text, "ambiguous", offer)
+        return Resolution(text, "ok", offer)
+
+
+def _name_score(query: str, key: str) -> float:
+    """WRatio, the rapidfuzz scorer that copes with word order, subsets and typos."""
+    return float(fuzz.WRatio(query, key, processor=None))
+
+
+def _prefix_score(query: str, key: str) -> float:
+    """For autocomplete: a key that starts with what was typed ranks first."""
+    if key.startswith(query):
+        return 100.0 - min(len(key) - len(query), 20) * 0.5
+    return _name_score(query, key)
+
+
+def closest(text: str, choices: list[str]) -> tuple[str | None, list[str]]:
+    """The choice `text` names (exact or a confident typo), else None and the nearest few."""
+    wanted = normalize(text)
+    by_norm = {normalize(c): c for c in choices}
+    if wanted in by_norm:
+        return by_norm[wanted], []
+    found = process.extract(wanted, list(by_norm), scorer=fuzz.WRatio, limit=MAX_SUGGESTIONS)
+    if found and found[0][1] >= ACCEPT + 10:
+        return by_norm[found[0][0]], []
+    return None, [by_norm[f[0]] for f in found if f[1] >= SUGGEST_FLOOR]

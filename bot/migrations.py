@@ -1,0 +1,64 @@
+"""Numbered schema migrations, applied in order when the store opens (version in PRAGMA user_version)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[Migration] = []
+migration = MIGRATIONS.append
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Tools, aliases, reviews, comparisons, votes, card messages, subscriptions, deliveries."""
+    db["tools"].create(
+        {
+            "id": str, "name": str, "short_name": str, "vendor": str, "vendor_initial": str,
+            "category": str, "tagline": str, "best_for": str, "pricing_model": str,
+            "pricing_text": str, "summary": str, "reviewed": str, "updated_at": str,
+        },
+        pk="id",
+    )
+    db["aliases"].create({"alias": str, "tool_id": str, "explicit": int}, pk=("alias", "tool_id"))
+    db["aliases"].create_index(["tool_id"])
+    db["reviews"].create(
+        {"tool_id": str, "persona": str, "score": int, "verdict": str, "text": str},
+        pk=("tool_id", "persona"),
+    )
+    db["comparisons"].create(
+        {"id": str, "tool_ids": str, "published": str, "source": str}, pk="id"
+    )
+    db["votes"].create(
+        {"platform": str, "workspace": str, "user": str, "tool_id": str, "choice": str,
+         "updated_at": str},
+        pk=("platform", "workspace", "user", "tool_id"),
+    )
+    db["votes"].create_index(["tool_id", "choice"])
+    db["card_messages"].create(
+        {"platform": str, "channel": str, "message_id": str, "workspace": str, "kind": str,
+         "tool_ids": str, "created_at": str},
+        pk=("platform", "channel", "message_id"),
+    )
+    db["subscriptions"].create(
+        {"id": int, "platform": str, "workspace": str, "channel": str, "filter_json": str,
+         "filter_text": str, "created_by": str, "created_at": str, "active": int,
+         "disabled_reason": str, "failures": int},
+        pk="id",
+    )
+    db["subscriptions"].create_index(
+        ["platform", "workspace", "channel", "filter_text"], unique=True
+    )
+    db["deliveries"].create(
+        {"id": int, "subscription_id": int, "platform": str, "workspace": str, "channel": str,
+         "subject": str, "card_json": str, "status": str, "attempts": int,
+         "next_attempt_at": float, "claimed_until": float, "last_error": str,
+         "message_id": str, "created_at": str, "sent_at": str},
+        pk="id",
+    )
+    db["deliveries"].create_index(["status", "platform", "next_attempt_at"])
+    db["deliveries"].create_index(["subscription_id", "subject"], unique=True)
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["meta"].insert({"key": "catalog_version", "value": "0"})

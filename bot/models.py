@@ -1,0 +1,109 @@
+"""Domain models shared by the store, the importer, the core commands and every adapter."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Verdict = Literal["ship", "skip"]
+PERSONAS: tuple[str, ...] = ("Builder", "Skeptic", "Futurist", "Founder")
+_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str) -> str:
+    """Turn a display name into a stable lowercase id (`Claude 4 API` -> `claude-4-api`)."""
+    return _SLUG_STRIP.sub("-", text.lower()).strip("-")
+
+
+class Review(BaseModel):
+    """One panel persona's score and ship/skip verdict for one tool."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    persona: str = Field(min_length=1, max_length=40)
+    score: int = Field(ge=0, le=100)
+    verdict: Verdict
+    text: str = Field(default="", max_length=4000)
+
+
+class Tool(BaseModel):
+    """A reviewed AI developer tool."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=120, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    short_name: str = Field(min_length=1, max_length=80)
+    vendor: str = Field(default="", max_length=80)
+    vendor_initial: str = Field(default="", max_length=2)
+    category: str = Field(default="", max_length=80)
+    tagline: str = Field(default="", max_length=300)
+    best_for: str = Field(default="", max_length=300)
+    pricing_model: str = Field(default="", max_length=40)
+    pricing_text: str = Field(default="", max_length=600)
+    summary: str = Field(default="", max_length=2000)
+    aliases: list[str] = Field(default_factory=list)
+    reviewed: date | None = None
+    reviews: list[Review] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _clean_aliases(cls, value: list[str]) -> list[str]:
+        return [a.strip() for a in value if a.strip()]
+
+
+class Comparison(BaseModel):
+    """A published side-by-side of two or more tools."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tools: list[str] = Field(min_length=2, max_length=4, description="tool ids")
+    published: date | None = None
+    source: str = Field(default="", max_length=300)
+
+
+class Bundle(BaseModel):
+    """The JSON import format: tools (with their reviews) and comparisons between them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tools: list[Tool] = Field(default_factory=list)
+    comparisons: list[Comparison] = Field(default_factory=list)
+
+
+class Vote(BaseModel):
+    """One community member's ship/skip vote on one tool."""
+
+    platform: str
+    workspace: str
+    user: str
+    tool_id: str
+    choice: Verdict
+
+
+class Subscription(BaseModel):
+    """A channel's standing request to be told about new verdicts."""
+
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    filter_text: str
+    created_by: str
+    created_at: str
+    active: bool = True
+    disabled_reason: str = ""
+
+
+class Context(BaseModel):
+    """Who is asking and where: every adapter builds one per incoming command."""
+
+    platform: str = "console"
+    workspace: str = "local"
+    channel: str = "console"
+    user: str = "local-user"
+    is_dm: bool = False
+    can_manage: bool = True

@@ -1,0 +1,390 @@
+"""The SQLite store: one class around sqlite_utils.Database, migrated on open."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bot.migrations import MIGRATIONS
+from bot.models import Bundle, Comparison, Review, Subscription, Tool, Verdict, slugify
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The database cannot be used (newer schema, unreadable file)."""
+
+
+def utcnow() -> str:
+    """Current UTC time as ISO text, the one timestamp format in the store."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import changed: tool ids added, tool ids whose facts or reviews changed."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    verdict_changes: dict[str, tuple[str, str]]
+    comparisons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """What a posted card message shows, so reactions on it can become votes."""
+
+    platform: str
+    workspace: str
+    channel: str
+    message_id: str
+    kind: str
+    tool_ids: tuple[str, ...]
+
+
+class Store:
+    """All persistent state of shipbot."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the database file at `path` in WAL mode."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # check_same_thread=False: the Slack and Discord adapters call in from worker threads;
+            # every call is short and sqlite serialises writers itself.
+            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            db = sqlite_utils.Database(conn)
+            if str(path) != ":memory:":
+                db.enable_wal()
+            db.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+        return cls(db)
+
+    def _migrate(self) -> None:
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a shipbot database: {exc}") from exc
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"this database has schema version {version}, written by a newer shipbot; "
+                f"this version understands up to {SCHEMA_VERSION}. Upgrade shipbot."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            with self.db.atomic():
+                MIGRATIONS[number](self.db)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        """The schema version recorded in the file."""
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.conn.close()
+
+    # ---- catalog -------------------------------------------------------------------------
+
+    def is_empty(self) -> bool:
+        """True when no tool has been loaded yet."""
+        return self.db["tools"].count == 0
+
+    def import_bundle(self, bundle: Bundle) -> ImportResult:
+        """Upsert every tool, alias, review and comparison of `bundle` in one transaction."""
+        with self.db.atomic():
+            result = self._import_locked(bundle)
+            if result.added or result.changed:
+                self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                                "WHERE key = 'catalog_version'")
+            return result
+
+    def catalog_version(self) -> int:
+        """A counter bumped by every import, so other processes know to re-index names."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'catalog_version'").fetchone()
+        return int(row[0])
+
+    def _import_locked(self, bundle: Bundle) -> ImportResult:
+        added: list[str] = []
+        changed: list[str] = []
+        verdict_changes: dict[str, tuple[str, str]] = {}
+        for tool in bundle.tools:
+            before = self.tool(tool.id)
+            self._write_tool(tool)
+            after = self.tool(tool.id)
+            if before is None:
+                added.append(tool.id)
+            elif before != after:
+                changed.append(tool.id)
+                old, new = panel_verdict(before.reviews), panel_verdict(after.reviews)  # type: ignore[union-attr]
+                if old != new:
+                    verdict_changes[tool.id] = (old, new)
+        ids: list[str] = []
+        for comparison in bundle.comparisons:
+            missing = [t for t in comparison.tools if self.tool(t) is None]
+            if missing:
+                raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
+            cid = "-vs-".join(comparison.tools)
+            self.db["comparisons"].upsert(
+                {"id": cid, "tool_ids": json.dumps(comparison.tools),
+                 "published": _iso(comparison.published), "source": comparison.source},
+                pk="id",
+            )
+            ids.append(cid)
+        return ImportResult(tuple(added), tuple(changed), verdict_changes, tuple(ids))
+
+    def _write_tool(self, tool: Tool) -> None:
+        """Upsert one tool; fields the source leaves empty keep their stored value."""
+        row = tool.model_dump(exclude={"aliases", "reviews"})
+        row["reviewed"] = _iso(tool.reviewed)
+        if self.db.execute("SELECT 1 FROM tools WHERE id = ?", [tool.id]).fetchone():
+            # A page import knows less than the bundled JSON (no vendor, no date): merge.
+            row = {k: v for k, v in row.items() if v not in ("", None) or k == "id"}
+        row["updated_at"] = utcnow()
+        self.db["tools"].upsert(row, pk="id")
+        # Aliases only grow on import: a page carries none and must not erase curated ones.
+        self.db["aliases"].upsert_all(
+            [{"alias": a.lower(), "tool_id": tool.id, "explicit": 1} for a in tool.aliases],
+            pk=("alias", "tool_id"),
+        )
+        if tool.reviews:
+            self.db.execute("DELETE FROM reviews WHERE tool_id = ?", [tool.id])
+            self.db["reviews"].insert_all(
+                [{"tool_id": tool.id, **r.model_dump()} for r in tool.reviews],
+                pk=("tool_id", "persona"),
+            )
+
+    def tool(self, tool_id: str) -> Tool | None:
+        """One tool with its explicit aliases and reviews, or None."""
+        found = self.tools([tool_id])
+        return found.get(tool_id)
+
+    def tools(self, tool_ids: Iterable[str]) -> dict[str, Tool]:
+        """Tools by id, each with aliases and reviews; unknown ids are left out."""
+        ids = list(dict.fromkeys(tool_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = {r["id"]: r for r in self.db.query(f"SELECT * FROM tools WHERE id IN ({marks})", ids)}
+        aliases: dict[str, list[str]] = {i: [] for i in rows}
+        for r in self.db.query(
+            f"SELECT alias, tool_id FROM aliases WHERE explicit = 1 AND tool_id IN ({marks}) "
+            "ORDER BY alias", ids,
+        ):
+            aliases[r["tool_id"]].append(r["alias"])
+        reviews: dict[str, list[Review]] = {i: [] for i in rows}
+        for r in self.db.query(
+            f"SELECT * FROM reviews WHERE tool_id IN ({marks}) ORDER BY rowid", ids
+        ):
+            reviews[r["tool_id"]].append(
+                Review(persona=r["persona"], score=r["score"], verdict=r["verdict"], text=r["text"])
+            )
+        out: dict[str, Tool] = {}
+        for tid in ids:
+            if tid in rows:
+                row = {k: v for k, v in rows[tid].items() if k != "updated_at"}
+                row["reviewed"] = row["reviewed"] or None
+                out[tid] = Tool(**row, aliases=aliases[tid], reviews=reviews[tid])
+        return out
+
+    def match_rows(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """(id, name, short name, vendor, space-joined explicit aliases) for the name index."""
+        sql = (
+            "SELECT t.id, t.name, t.short_name, t.vendor, "
+            "COALESCE((SELECT group_concat(alias, '|') FROM aliases a "
+            "WHERE a.tool_id = t.id AND a.explicit = 1), '') FROM tools t"
+        )
+        yield from self.db.execute(sql)
+
+    def categories(self) -> list[str]:
+        """Every category in the catalog, sorted."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT category FROM tools WHERE category != '' ORDER BY category")]
+
+    def vendors(self) -> list[str]:
+        """Every vendor in the catalog, sorted."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT vendor FROM tools WHERE vendor != '' ORDER BY vendor")]
+
+    def leaderboard(self, category: str | None, limit: int) -> list[tuple[str, float]]:
+        """(tool id, panel mean) best first, optionally within one category."""
+        sql = (
+            "SELECT t.id, AVG(r.score) AS mean FROM tools t JOIN reviews r ON r.tool_id = t.id "
+            + ("WHERE lower(t.category) = lower(?) " if category else "")
+            + "GROUP BY t.id ORDER BY mean DESC, t.name LIMIT ?"
+        )
+        params: list[Any] = [category, limit] if category else [limit]
+        return [(r[0], float(r[1])) for r in self.db.execute(sql, params)]
+
+    def comparisons_for(self, tool_id: str) -> list[tuple[str, ...]]:
+        """Tool-id tuples of the published comparisons that include `tool_id`."""
+        rows = self.db.execute("SELECT tool_ids FROM comparisons ORDER BY published DESC")
+        return [tuple(ids) for (raw,) in rows if tool_id in (ids := json.loads(raw))]
+
+    # ---- votes ---------------------------------------------------------------------------
+
+    def set_vote(self, platform: str, workspace: str, user: str, tool_id: str,
+                 choice: Verdict) -> None:
+        """Record or replace one user's vote on one tool."""
+        self.db["votes"].upsert(
+            {"platform": platform, "workspace": workspace, "user": user, "tool_id": tool_id,
+             "choice": choice, "updated_at": utcnow()},
+            pk=("platform", "workspace", "user", "tool_id"),
+        )
+
+    def retract_vote(self, platform: str, workspace: str, user: str, tool_id: str,
+                     choice: Verdict | None = None) -> bool:
+        """Remove a user's vote on a tool (only if it is `choice`, when given); True if removed."""
+        sql = "DELETE FROM votes WHERE platform=? AND workspace=? AND user=? AND tool_id=?"
+        params: list[Any] = [platform, workspace, user, tool_id]
+        if choice is not None:
+            sql += " AND choice = ?"
+            params.append(choice)
+        return self.db.execute(sql, params).rowcount > 0
+
+    def user_vote(self, platform: str, workspace: str, user: str, tool_id: str) -> str | None:
+        """The user's current vote on a tool, if any."""
+        row = self.db.execute(
+            "SELECT choice FROM votes WHERE platform=? AND workspace=? AND user=? AND tool_id=?",
+            [platform, workspace, user, tool_id],
+        ).fetchone()
+        return row[0] if row else None
+
+    def community(self, tool_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+        """(ship, skip) vote counts per tool id, across every platform and workspace."""
+        ids = list(tool_ids)
+        out = {i: (0, 0) for i in ids}
+        if not ids:
+            return out
+        marks = ",".join("?" * len(ids))
+        sql = (f"SELECT tool_id, SUM(choice='ship'), SUM(choice='skip') FROM votes "
+               f"WHERE tool_id IN ({marks}) GROUP BY tool_id")
+        for tid, ship, skip in self.db.execute(sql, ids):
+            out[tid] = (int(ship), int(skip))
+        return out
+
+    # ---- card messages -------------------------------------------------------------------
+
+    def remember_card(self, ref: CardRef) -> None:
+        """Map a posted platform message to the card kind and tools it shows."""
+        self.db["card_messages"].upsert(
+            {"platform": ref.platform, "channel": ref.channel, "message_id": ref.message_id,
+             "workspace": ref.workspace, "kind": ref.kind, "tool_ids": json.dumps(ref.tool_ids),
+             "created_at": utcnow()},
+            pk=("platform", "channel", "message_id"),
+        )
+
+    def card_at(self, platform: str, channel: str, message_id: str) -> CardRef | None:
+        """The card a platform message shows, or None if it is not one of ours."""
+        row = self.db.execute(
+            "SELECT workspace, kind, tool_ids FROM card_messages "
+            "WHERE platform=? AND channel=? AND message_id=?",
+            [platform, channel, message_id],
+        ).fetchone()
+        if row is None:
+            return None
+        return CardRef(platform, row[0], channel, message_id, row[1], tuple(json.loads(row[2])))
+
+    # ---- subscriptions -------------------------------------------------------------------
+
+    def add_subscription(self, platform: str, workspace: str, channel: str, filter_json: str,
+                         filter_text: str, created_by: str) -> tuple[Subscription, bool]:
+        """Store a subscription; returns it and whether it is new (same filter twice is one)."""
+        key = [platform, workspace, channel, filter_text]
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT id, active FROM subscriptions WHERE platform=? AND workspace=? "
+                "AND channel=? AND filter_text=?", key).fetchone()
+            if row is not None and row[1]:
+                return self.subscription(row[0]), False  # type: ignore[return-value]
+            if row is not None:
+                self.db.execute(
+                    "UPDATE subscriptions SET active=1, disabled_reason='', failures=0, "
+                    "created_by=?, created_at=? WHERE id=?", [created_by, utcnow(), row[0]])
+                return self.subscription(row[0]), True  # type: ignore[return-value]
+            sid = self.db["subscriptions"].insert(
+                {"platform": platform, "workspace": workspace, "channel": channel,
+                 "filter_json": filter_json, "filter_text": filter_text, "created_by": created_by,
+                 "created_at": utcnow(), "active": 1, "disabled_reason": "", "failures": 0},
+            ).last_pk
+        return self.subscription(int(sid)), True  # type: ignore[arg-type, return-value]
+
+    def subscription(self, sub_id: int) -> Subscription | None:
+        """One subscription by id."""
+        rows = self._subscriptions("WHERE id = ?", [sub_id])
+        return rows[0] if rows else None
+
+    def subscriptions(self, platform: str | None = None, workspace: str | None = None,
+                      channel: str | None = None, active_only: bool = False) -> list[Subscription]:
+        """Subscriptions, optionally narrowed to one platform, workspace and channel."""
+        clauses, params = [], []
+        for column, value in (("platform", platform), ("workspace", workspace),
+                              ("channel", channel)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if active_only:
+            clauses.append("active = 1")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._subscriptions(where, params)
+
+    def subscription_filters(self) -> list[tuple[int, str]]:
+        """(id, filter json) of every active subscription, for matching a publish."""
+        return [(r[0], r[1]) for r in self.db.execute(
+            "SELECT id, filter_json FROM subscriptions WHERE active = 1")]
+
+    def _subscriptions(self, where: str, params: list[Any]) -> list[Subscription]:
+        rows = self.db.query(f"SELECT * FROM subscriptions {where} ORDER BY id", params)
+        return [Subscription(**{**r, "active": bool(r["active"])}) for r in rows]
+
+    def remove_subscriptions(self, platform: str, workspace: str, channel: str,
+                             sub_id: int | None) -> int:
+        """Delete one (by id) or all of a channel's subscriptions; returns how many."""
+        sql = "DELETE FROM subscriptions WHERE platform=? AND workspace=? AND channel=?"
+        params: list[Any] = [platform, workspace, channel]
+        if sub_id is not None:
+            sql += " AND id = ?"
+            params.append(sub_id)
+        with self.db.atomic():
+            removed = self.db.execute(sql, params).rowcount
+            self.db.execute(
+                "DELETE FROM deliveries WHERE status='pending' AND subscription_id NOT IN "
+                "(SELECT id FROM subscriptions)")
+        return removed
+
+    # ---- stats ---------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, int]:
+        """Counts of the things a user adds: tools, reviews, comparisons, votes, subscriptions."""
+        return {t: self.db[t].count for t in
+                ("tools", "reviews", "comparisons", "votes", "subscriptions")}
+
+
+def panel_verdict(reviews: list[Review]) -> str:
+    """The panel's majority verdict: ship when at least half the reviewers say ship."""
+    if not reviews:
+        return "unreviewed"
+    ships = sum(r.verdict == "ship" for r in reviews)
+    return "ship" if ships * 2 >= len(reviews) else "skip"
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def tool_id_for(name: str) -> str:
+    """The id a tool named `name` gets when its source gives none."""
+    return slugify(name)
