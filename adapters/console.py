@@ -48,8 +48,9 @@ def _save_history(readline: object, history: Path) -> None:
         pass
 
 
-def run_console(bot: ShipBot, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     """Read commands until EOF or `quit`; interactive on a terminal, scriptable when piped."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = stdin.isatty()
     ctx = console_context()
     if interactive:

@@ -2,7 +2,7 @@
 
 The formula, documented in the README:
   panel     = 0.8 * mean reviewer score + 0.2 * (100 * share of reviewers saying ship)
-  community = 100 * (ship_votes + M * panel / 100) / (votes + M)       M = 10
+  community = 100 * (ship_votes + M * panel / 100) / (votes + M)       M = 25
   overall   = (panel + community) / 2
 The community term is a Bayesian average whose prior is the panel's own opinion, so with no
 votes overall == panel, and the community's weight grows smoothly towards one half as votes
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.models import Review, Tool
 
-PRIOR_VOTES = 10
+PRIOR_VOTES = 25
 TOSS_UP = 2.0
 
 

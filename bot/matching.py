@@ -97,6 +97,7 @@ class NameIndex:
         self._words: dict[str, list[int]] = defaultdict(list)
         self._deletes: dict[str, list[str]] = defaultdict(list)
         self._sorted_words: list[str] = []
+        self._by_length: dict[int, list[str]] = defaultdict(list)
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, str, str, str]]) -> NameIndex:
@@ -109,6 +110,8 @@ class NameIndex:
                 for variant in _deletes(word):
                     index._deletes[variant].append(word)
         index._sorted_words = sorted(index._words)
+        for word in index._sorted_words:
+            index._by_length[len(word)].append(word)
         return index
 
     def _add(self, tool_id: str, name: str, short: str, vendor: str, aliases: list[str]) -> None:
@@ -169,7 +172,17 @@ class NameIndex:
             for word in _deletes(token):
                 if word in self._words:
                     found.setdefault(word, fuzz.ratio(token, word) / 100)
+        if not found and len(token) >= 4:
+            found.update(self._far_words(token))
         return list(found.items())
+
+    def _far_words(self, token: str) -> dict[str, float]:
+        """Slow path for worse typos: scan the words of similar length with rapidfuzz."""
+        pool: list[str] = []
+        for length in range(len(token) - 2, len(token) + 3):
+            pool += self._by_length.get(length, ())
+        hits = process.extract(token, pool, scorer=fuzz.ratio, score_cutoff=60, limit=8)
+        return {word: score / 100 for word, score, _ in hits}
 
     def _candidates(self, tokens: list[str], prefix_last: bool,
                     wanted: int = _CANDIDATES) -> list[int]:

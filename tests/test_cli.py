@@ -1,0 +1,89 @@
+"""The CLI through CliRunner, and once through the installed `shipbot` as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.store import SCHEMA_VERSION, Store
+
+
+def _run(db: Path, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["--db", str(db), *args], input=stdin)
+
+
+def test_compare_prints_card_and_exits_0(tmp_path: Path) -> None:
+    result = _run(tmp_path / "a.db", "compare", "claude", "azure")
+    assert 0 == result.exit_code, result.output
+    assert result.output.startswith("== Claude 4 API vs Azure AI Foundry ==")
+    assert ">> Ship Claude 4 API (margin 5.6 points)" in result.output
+
+
+def test_not_found_exits_1_and_usage_exits_2(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    missing = _run(db, "verdict", "qqqzzz")
+    assert 1 == missing.exit_code
+    assert "I couldn't find a tool called “qqqzzz”" in missing.output
+    assert 2 == _run(db, "compare", "claude").exit_code
+    assert 2 == _run(db, "compare").exit_code  # click: missing argument
+
+
+def test_stats_and_import(tmp_path: Path, seed_path: Path) -> None:
+    db = tmp_path / "a.db"
+    imported = _run(db, "import", str(seed_path))
+    assert 0 == imported.exit_code, imported.output
+    assert "0 new tool(s)" in imported.output  # the bundled data already holds both
+    assert ["tools         2", "reviews       8", "comparisons   1", "votes         0",
+            "subscriptions 0"] == _run(db, "stats").output.splitlines()
+
+
+def test_import_failure_is_reported_and_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"tools": [{"id": "x"}]}')
+    result = _run(db, "import", str(bad))
+    assert 1 == result.exit_code
+    assert "bad.json: line 1: tools.0.name: Field required" in result.output
+    assert "Nothing was imported." in result.output
+    assert "tools         2" == _run(db, "stats").output.splitlines()[0]
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    Store.open(db).db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    result = _run(db, "stats")
+    assert 1 == result.exit_code
+    assert "written by a newer shipbot" in result.output
+
+
+def test_console_reads_piped_input_and_votes_locally(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    script = "/compare claude azure\nvote azure ship\ncompare claude azure\nquit\nhelp\n"
+    result = _run(db, "console", stdin=script)
+    assert 0 == result.exit_code
+    cards = result.output.split("\n\n== ")
+    assert "No community votes yet" in cards[0]
+    assert "Community now: 1 ship / 0 skip." in result.output
+    assert "1 ship / 0 skip" in cards[-1]
+    assert "compare <tool> <tool>" not in result.output  # nothing after quit runs
+    assert "votes         1" in _run(db, "stats").output
+
+
+def test_installed_console_script(tmp_path: Path) -> None:
+    exe = shutil.which("shipbot", path=os.path.dirname(sys.executable)) or shutil.which("shipbot")
+    assert exe, "the shipbot console script is not installed"
+    env = {**os.environ, "SHIPBOT_DB": str(tmp_path / "sub.db")}
+    done = subprocess.run([exe, "compare", "claude", "vs", "azure"], capture_output=True,
+                          text=True, env=env, timeout=60)
+    assert 0 == done.returncode, done.stderr
+    assert "Ship Claude 4 API" in done.stdout
+    assert (tmp_path / "sub.db").exists()
+    module = subprocess.run([sys.executable, "-m", "bot", "verdict", "nothing-like-this"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert 1 == module.returncode
