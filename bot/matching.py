@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import math
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,47 +88,71 @@ def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
+class MultiMap:
+    """A compact str -> [int] multimap: one sorted array of packed (key hash, value) integers.
+
+    A dict of lists costs ~200 bytes an entry; this costs 8, which is what keeps 100k tools
+    (about two million keys, words and typo variants) well inside the memory budget. Hash
+    collisions only add candidates, and every candidate is verified or scored afterwards.
+    """
+
+    _VALUE_BITS = 21  # values (tool or word numbers) below two million
+    _HASH_MASK = (1 << (63 - _VALUE_BITS)) - 1
+    _VALUE_MASK = (1 << _VALUE_BITS) - 1
+
+    def __init__(self, pairs: Iterable[tuple[str, int]]) -> None:
+        bits = self._VALUE_BITS
+        self._data = array("q", sorted(((hash(k) & self._HASH_MASK) << bits) | v
+                                       for k, v in pairs))
+
+    def _span(self, key: str) -> tuple[int, int]:
+        low = (hash(key) & self._HASH_MASK) << self._VALUE_BITS
+        return (bisect.bisect_left(self._data, low),
+                bisect.bisect_left(self._data, low + (1 << self._VALUE_BITS)))
+
+    def get(self, key: str) -> list[int]:
+        """Every value stored under `key` (plus, very rarely, a colliding key's)."""
+        start, stop = self._span(key)
+        return [x & self._VALUE_MASK for x in self._data[start:stop]]
+
+    def count(self, key: str) -> int:
+        """How many values `key` has, without materialising them."""
+        start, stop = self._span(key)
+        return stop - start
+
+
 class NameIndex:
     """An in-memory index of every tool's names, built once from the store."""
 
-    def __init__(self) -> None:
-        self.ids: list[str] = []
-        self.names: list[str] = []
-        self._tool_keys: list[tuple[str, ...]] = []
-        self._keys: dict[str, list[int]] = defaultdict(list)
-        self._words: dict[str, list[int]] = defaultdict(list)
-        self._deletes: dict[str, list[str]] = defaultdict(list)
-        self._sorted_words: list[str] = []
-        self._by_length: dict[int, list[str]] = defaultdict(list)
+    def __init__(self, ids: list[str], names: list[str], tool_keys: list[tuple[str, ...]]) -> None:
+        self.ids = ids
+        self.names = names
+        self._tool_keys = tool_keys
+        self._keys = MultiMap((k, n) for n, keys in enumerate(tool_keys) for k in keys)
+        self._words = MultiMap((w, n) for n, keys in enumerate(tool_keys)
+                               for w in {w for k in keys for w in k.split()})
+        self._vocab = sorted({w for keys in tool_keys for k in keys for w in k.split()})
+        self._deletes = MultiMap((v, n) for n, w in enumerate(self._vocab) if len(w) >= 4
+                                 for v in _deletes(w))
+        self._buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for word in self._vocab:
+            for letter in set(word[:2]):
+                self._buckets[len(word), letter].append(word)
+        first = sorted(range(len(ids)), key=lambda i: names[i].lower())[:25]
+        self._alphabetical = [Match(ids[i], names[i], 0.0) for i in first]
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, str, str, str]]) -> NameIndex:
         """Index rows of (id, name, short name, vendor, '|'-joined aliases)."""
-        index = cls()
+        ids: list[str] = []
+        names: list[str] = []
+        tool_keys: list[tuple[str, ...]] = []
         for tool_id, name, short, vendor, aliases in rows:
-            index._add(tool_id, name, short, vendor, aliases.split("|") if aliases else [])
-        for word in index._words:
-            if len(word) >= 4:
-                for variant in _deletes(word):
-                    index._deletes[variant].append(word)
-        index._sorted_words = sorted(index._words)
-        for word in index._sorted_words:
-            index._by_length[len(word)].append(word)
-        return index
-
-    def _add(self, tool_id: str, name: str, short: str, vendor: str, aliases: list[str]) -> None:
-        number = len(self.ids)
-        self.ids.append(tool_id)
-        self.names.append(short or name)
-        keys = derive_keys(name, short, vendor, [*aliases, tool_id])
-        self._tool_keys.append(tuple(keys))
-        seen: set[str] = set()
-        for key in keys:
-            self._keys[key].append(number)
-            for word in key.split():
-                if word not in seen:
-                    seen.add(word)
-                    self._words[word].append(number)
+            ids.append(tool_id)
+            names.append(short or name)
+            extra = [*(aliases.split("|") if aliases else []), tool_id]
+            tool_keys.append(tuple(derive_keys(name, short, vendor, extra)))
+        return cls(ids, names, tool_keys)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -136,7 +162,9 @@ class NameIndex:
         query = normalize(text)
         if not query:
             return Resolution(text, "missing", ())
-        exact = self._keys.get(query)
+        # A generic word can be a key of thousands of tools: a handful proves it ambiguous.
+        hits = (n for n in self._keys.get(query) if query in self._tool_keys[n])
+        exact = list(itertools.islice(hits, MAX_SUGGESTIONS))
         if exact:
             matches = tuple(Match(self.ids[i], self.names[i], 100.0) for i in exact)
             status = "ok" if len(matches) == 1 else "ambiguous"
@@ -148,8 +176,7 @@ class NameIndex:
         """Autocomplete: best tools for a partly typed name, the last word taken as a prefix."""
         query = normalize(text)
         if not query:
-            order = sorted(range(len(self.ids)), key=lambda i: self.names[i].lower())[:limit]
-            return [Match(self.ids[i], self.names[i], 0.0) for i in order]
+            return self._alphabetical[:limit]
         candidates = self._candidates(query.split(), prefix_last=True, wanted=limit * 2)
         scored = self._score(query, candidates, scorer=_prefix_score)
         return [m for m in scored if m.score >= SUGGEST_FLOOR][:limit]
@@ -157,30 +184,32 @@ class NameIndex:
     def _word_matches(self, token: str, prefix: bool) -> list[tuple[str, float]]:
         """Vocabulary words a query token may stand for, with a similarity weight 0-1."""
         found: dict[str, float] = {}
-        if token in self._words:
+        if self._words.count(token):
             found[token] = 1.0
         if prefix:
-            start = bisect.bisect_left(self._sorted_words, token)
-            for word in self._sorted_words[start:start + 40]:
+            start = bisect.bisect_left(self._vocab, token)
+            for word in self._vocab[start:start + 40]:
                 if not word.startswith(token):
                     break
                 found.setdefault(word, 0.9)
         if len(token) >= 4 and (not found or prefix):
-            for variant in _deletes(token) | {token}:
-                for word in self._deletes.get(variant, ()):
+            for variant in (*_deletes(token), token):
+                for number in self._deletes.get(variant):
+                    word = self._vocab[number]
                     found.setdefault(word, fuzz.ratio(token, word) / 100)
-            for word in _deletes(token):
-                if word in self._words:
-                    found.setdefault(word, fuzz.ratio(token, word) / 100)
+                if self._words.count(variant):
+                    found.setdefault(variant, fuzz.ratio(token, variant) / 100)
+            found = {w: s for w, s in found.items() if s >= 0.6}
         if not found and len(token) >= 4:
             found.update(self._far_words(token))
         return list(found.items())
 
     def _far_words(self, token: str) -> dict[str, float]:
-        """Slow path for worse typos: scan the words of similar length with rapidfuzz."""
-        pool: list[str] = []
-        for length in range(len(token) - 2, len(token) + 3):
-            pool += self._by_length.get(length, ())
+        """Slow path for worse typos: words of similar length sharing a first or second letter."""
+        pool: set[str] = set()
+        for length in range(len(token) - 1, len(token) + 2):
+            for letter in set(token[:2]):
+                pool.update(self._buckets.get((length, letter), ()))
         hits = process.extract(token, pool, scorer=fuzz.ratio, score_cutoff=60, limit=8)
         return {word: score / 100 for word, score, _ in hits}
 
@@ -188,16 +217,16 @@ class NameIndex:
                     wanted: int = _CANDIDATES) -> list[int]:
         """The tools sharing the most (and rarest) words with the query."""
         total = max(len(self.ids), 1)
-        weighted: list[tuple[list[int], float]] = []
+        weighted: list[tuple[str, int, float]] = []
         for n, token in enumerate(tokens):
             prefix = prefix_last and n == len(tokens) - 1
             for word, similarity in self._word_matches(token, prefix):
-                postings = self._words[word]
-                weighted.append((postings, similarity * math.log(1 + total / len(postings))))
-        rare = [w for w in weighted if len(w[0]) <= _COMMON_DF * total] or weighted
+                df = self._words.count(word)
+                weighted.append((word, df, similarity * math.log(1 + total / max(df, 1))))
+        rare = [w for w in weighted if w[1] <= _COMMON_DF * total] or weighted
         tally: dict[int, float] = defaultdict(float)
-        for postings, weight in rare:
-            for tool in postings[:5000]:
+        for word, _, weight in rare:
+            for tool in self._words.get(word)[:5000]:
                 tally[tool] += weight
         return heapq.nlargest(wanted, tally, key=tally.__getitem__)
 
