@@ -221,6 +221,12 @@ class ShipBot:
                         self.store.retract_vote(*key, other, "ship")
             return True
 
+    def card_button(self, ctx: Context, ref: CardRef, position: int, choice: Verdict) -> bool:
+        """A vote button: the first press records the vote, pressing it again withdraws it."""
+        if self.card_vote(ctx, ref, position, choice, added=True):
+            return True
+        return self.card_vote(ctx, ref, position, choice, added=False)
+
     def card_for(self, ref: CardRef) -> Card:
         """The fresh card a stored card message shows (after votes change its counts)."""
         if ref.kind == "verdict":

@@ -62,3 +62,10 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["deliveries"].create_index(["subscription_id", "subject"], unique=True)
     db["meta"].create({"key": str, "value": str}, pk="key")
     db["meta"].insert({"key": "catalog_version", "value": "0"})
+
+
+@migration
+def m002_seen_events(db: sqlite_utils.Database) -> None:
+    """Platform event ids already handled, so a retried delivery is not counted twice."""
+    db["seen_events"].create({"platform": str, "event_id": str, "seen_at": str},
+                             pk=("platform", "event_id"))

@@ -276,6 +276,13 @@ class Store:
             out[tid] = (int(ship), int(skip))
         return out
 
+    def first_sighting(self, platform: str, event_id: str) -> bool:
+        """Record an event id; False if it was seen before (a platform's retried delivery)."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)",
+            [platform, event_id, utcnow()])
+        return cursor.rowcount == 1
+
     # ---- card messages -------------------------------------------------------------------
 
     def remember_card(self, ref: CardRef) -> None:

@@ -1,0 +1,260 @@
+"""The Slack app: slash commands, vote buttons and reactions, translated into core calls."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Hashable
+from functools import lru_cache
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
+from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
+
+from adapters.slack.blocks import PICK_REACTIONS, VERDICT_REACTIONS, render
+from bot.cards import Card
+from bot.coalesce import Coalescer
+from bot.commands import ShipBot
+from bot.config import Settings
+from bot.models import Context
+from bot.store import CardRef
+
+log = logging.getLogger(__name__)
+PLATFORM = "slack"
+SCOPES = ["commands", "chat:write", "chat:write.public", "reactions:read", "users:read"]
+APOLOGY = "Sorry, something went wrong on my side; it has been logged. Please try again."
+# What a Slack API error means for the person who asked, and what to do about it.
+API_ERRORS = {
+    "not_in_channel": "I'm not in this channel: invite me with `/invite @shipbot`, then try again.",
+    "channel_not_found": "I can't see this channel: invite me with `/invite @shipbot`, "
+                         "or use me in a public channel.",
+    "is_archived": "This channel is archived, so I can't post in it.",
+    "ratelimited": "Slack is rate-limiting me right now; please try again in a minute.",
+    "msg_too_long": "That answer was too long for Slack.",
+}
+
+
+def slack_client(settings: Settings, token: str | None) -> WebClient:
+    """A WebClient on SLACK_API_URL that retries rate limits (Retry-After) and dropped links."""
+    return WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[
+        RateLimitErrorRetryHandler(max_retry_count=3), ConnectionErrorRetryHandler()])
+
+
+def explain(error: SlackApiError) -> str:
+    """A user-facing sentence for a Slack API error."""
+    code = str(error.response.get("error", "")) if error.response is not None else ""
+    return API_ERRORS.get(code, f"Slack refused that ({code or 'unknown error'}).")
+
+
+class SlackAdapter:
+    """One bolt App wired to the core; runs over HTTP or Socket Mode."""
+
+    def __init__(self, bot: ShipBot, settings: Settings, *, process_before_response: bool = False,
+                 refresh_delay: float = 1.0) -> None:
+        self.bot = bot
+        self.settings = settings
+        self.refresher = Coalescer(refresh_delay, self._refresh)
+        self.app = self._build_app(process_before_response)
+        register(self.app, self)
+
+    # ---- construction --------------------------------------------------------------------
+
+    def _build_app(self, process_before_response: bool) -> App:
+        s = self.settings
+        secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
+        if s.slack_client_id and s.slack_client_secret:
+            self.installations: SQLite3InstallationStore | None = SQLite3InstallationStore(
+                database=str(s.shipbot_db), client_id=s.slack_client_id)
+            oauth = OAuthSettings(
+                client_id=s.slack_client_id,
+                client_secret=s.slack_client_secret.get_secret_value(), scopes=SCOPES,
+                installation_store=self.installations,
+                state_store=SQLite3OAuthStateStore(database=str(s.shipbot_db),
+                                                   expiration_seconds=600),
+            )
+            return App(signing_secret=secret, client=slack_client(s, None), oauth_settings=oauth,
+                       process_before_response=process_before_response)
+        self.installations = None
+        token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else None
+        return App(signing_secret=secret, client=slack_client(s, token),
+                   process_before_response=process_before_response)
+
+    def client_for(self, team_id: str) -> WebClient:
+        """The client holding the bot token of one workspace."""
+        if self.installations is None:
+            return self.app.client
+        found = self.installations.find_installation(enterprise_id=None, team_id=team_id)
+        if found is None or not found.bot_token:
+            raise LookupError(f"no installation for workspace {team_id}")
+        return slack_client(self.settings, found.bot_token)
+
+    # ---- answers -------------------------------------------------------------------------
+
+    def answer(self, card: Card, ctx: Context, respond: Callable[..., Any],
+               client: WebClient) -> None:
+        """Post a public card in the channel (and remember it), or reply privately."""
+        blocks, text = render(card)
+        if card.ephemeral:
+            respond(blocks=blocks, text=text, response_type="ephemeral")
+            return
+        try:
+            posted = client.chat_postMessage(channel=ctx.channel, blocks=blocks, text=text,
+                                             unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            log.warning("chat.postMessage failed: %s", exc.response.get("error"))
+            respond(text=explain(exc), response_type="ephemeral")
+            return
+        if card.votable:
+            self.bot.store.remember_card(CardRef(PLATFORM, ctx.workspace, ctx.channel,
+                                                 str(posted["ts"]), card.kind,
+                                                 tuple(card.tool_ids)))
+
+    def post_card(self, card: Card, workspace: str, channel: str) -> str:
+        """Post a card for the delivery dispatcher; returns the message ts (raises SlackApiError)."""
+        blocks, text = render(card)
+        posted = self.client_for(workspace).chat_postMessage(
+            channel=channel, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False)
+        if card.votable:
+            self.bot.store.remember_card(CardRef(PLATFORM, workspace, channel, str(posted["ts"]),
+                                                 card.kind, tuple(card.tool_ids)))
+        return str(posted["ts"])
+
+    def _refresh(self, key: Hashable) -> None:
+        """Coalesced: re-render a card from the store and chat.update it once."""
+        workspace, channel, ts = key  # type: ignore[misc]
+        ref = self.bot.store.card_at(PLATFORM, channel, ts)
+        if ref is None:
+            return
+        blocks, text = render(self.bot.card_for(ref))
+        self.client_for(workspace).chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
+
+    # ---- votes ---------------------------------------------------------------------------
+
+    def on_reaction(self, body: dict[str, Any], event: dict[str, Any], bot_user_id: str | None,
+                    client: WebClient, added: bool) -> None:
+        """A reaction on one of our cards is a vote; anything else is ignored."""
+        item = event.get("item") or {}
+        user = event.get("user", "")
+        if item.get("type") != "message" or not user or user == bot_user_id:
+            return
+        ref = self.bot.store.card_at(PLATFORM, item.get("channel", ""), item.get("ts", ""))
+        if ref is None:
+            return
+        vote = reaction_vote(ref, str(event.get("reaction", "")))
+        if vote is None or self._is_bot(client, user):
+            return
+        event_id = body.get("event_id")
+        if event_id and not self.bot.store.first_sighting(PLATFORM, str(event_id)):
+            return  # Slack retried a delivery we already counted
+        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel, user=user)
+        if self.bot.card_vote(ctx, ref, vote[0], vote[1], added):  # type: ignore[arg-type]
+            self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
+
+    def on_vote_button(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
+        """A Ship/Skip button: record (or withdraw) the vote and refresh the card."""
+        channel = body.get("channel", {}).get("id", "")
+        ts = body.get("message", {}).get("ts", "")
+        ref = self.bot.store.card_at(PLATFORM, channel, ts)
+        if ref is None:
+            respond(text="I no longer know this card; run the command again to vote.",
+                    response_type="ephemeral", replace_original=False)
+            return
+        value = json.loads(body["actions"][0]["value"])
+        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=channel,
+                      user=body["user"]["id"])
+        if self.bot.card_button(ctx, ref, int(value["pos"]), value["choice"]):
+            self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one adapter per process; users rarely change kind
+    def _is_bot(self, client: WebClient, user: str) -> bool:
+        try:
+            info = client.users_info(user=user)
+        except SlackApiError:
+            return False
+        profile = info.get("user") or {}
+        return bool(profile.get("is_bot") or profile.get("id") == "USLACKBOT")
+
+
+def reaction_vote(ref: CardRef, reaction: str) -> tuple[int, str] | None:
+    """(tool position, ship|skip) for a reaction on a card, or None if it is not a vote."""
+    name = reaction.split("::", 1)[0]  # drop a skin-tone suffix
+    if ref.kind == "compare" and name in PICK_REACTIONS:
+        return PICK_REACTIONS[name], "ship"
+    if ref.kind == "verdict" and name in VERDICT_REACTIONS:
+        return 0, VERDICT_REACTIONS[name]
+    return None
+
+
+def command_context(payload: dict[str, Any]) -> Context:
+    """The core Context for a slash command or an interaction payload."""
+    channel = payload.get("channel_id") or payload.get("channel", {}).get("id", "")
+    team = payload.get("team_id") or (payload.get("team") or {}).get("id", "")
+    user = payload.get("user_id") or (payload.get("user") or {}).get("id", "")
+    is_dm = channel.startswith("D") or payload.get("channel_name") == "directmessage"
+    return Context(platform=PLATFORM, workspace=team, channel=channel, user=user, is_dm=is_dm)
+
+
+def register(app: App, adapter: SlackAdapter) -> None:
+    """Attach every listener: slash commands, buttons, reactions."""
+    bot = adapter.bot
+
+    def slash(prefix: str) -> Callable[..., None]:
+        def listener(ack: Callable[..., None], command: dict[str, Any],
+                     respond: Callable[..., Any], client: WebClient) -> None:
+            ack()  # first, well inside Slack's three seconds
+            try:
+                ctx = command_context(command)
+                card = bot.handle(f"{prefix} {command.get('text', '')}".strip(), ctx)
+                adapter.answer(card, ctx, respond, client)
+            except Exception:
+                log.exception("slash command failed")
+                respond(text=APOLOGY, response_type="ephemeral")
+        return listener
+
+    app.command("/compare")(slash("compare"))
+    app.command("/verdict")(slash("verdict"))
+    app.command("/shipbot")(slash(""))
+
+    @app.action(re.compile(r"^shipbot_vote_"))
+    def vote_button(ack: Callable[..., None], body: dict[str, Any],
+                    respond: Callable[..., Any]) -> None:
+        ack()
+        try:
+            adapter.on_vote_button(body, respond)
+        except Exception:
+            log.exception("vote button failed")
+            respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+    @app.action(re.compile(r"^shipbot_choose_"))
+    def choose_button(ack: Callable[..., None], body: dict[str, Any],
+                      respond: Callable[..., Any], client: WebClient) -> None:
+        ack()
+        try:
+            ctx = command_context(body)
+            card = bot.handle(json.loads(body["actions"][0]["value"])["command"], ctx)
+            respond(delete_original=True)
+            adapter.answer(card, ctx, respond, client)
+        except Exception:
+            log.exception("did-you-mean button failed")
+            respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+    def reaction(added: bool) -> Callable[..., None]:
+        def listener(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any],
+                     client: WebClient) -> None:
+            try:
+                adapter.on_reaction(body, event, context.get("bot_user_id"), client, added)
+            except Exception:
+                log.exception("reaction event failed")
+        return listener
+
+    app.event("reaction_added")(reaction(True))
+    app.event("reaction_removed")(reaction(False))

@@ -1,0 +1,132 @@
+"""Rendering a core Card as Slack Block Kit, within Slack's limits and with nothing that pings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.cards import Card, Column, score_bar
+
+MAX_BLOCKS = 50
+MAX_TEXT = 3000  # section text
+MAX_FIELD = 2000  # section field
+MAX_HEADER = 150
+MAX_BUTTON = 75
+# Reactions that vote: on a compare card a letter or number picks a tool, on a verdict card
+# a check or a cross is ship or skip.
+PICK_REACTIONS = {"a": 0, "b": 1, "one": 0, "two": 1, "three": 2, "four": 3}
+VERDICT_REACTIONS = {"white_check_mark": "ship", "heavy_check_mark": "ship",
+                     "ballot_box_with_check": "ship", "x": "skip",
+                     "negative_squared_cross_mark": "skip"}
+_PICK_HINT = (":a:", ":b:", ":three:", ":four:")
+
+Block = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Escape mrkdwn control characters so no mention, link or channel ping can form."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    """A plain_text object; angle brackets become look-alikes since plain text isn't escaped."""
+    clean = text.replace("<", "‹").replace(">", "›")
+    return {"type": "plain_text", "text": trim(clean, limit), "emoji": True}
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def mrkdwn(text: str) -> dict[str, Any]:
+    """A section's mrkdwn text object (callers escape data before formatting)."""
+    return {"type": "mrkdwn", "text": trim(text, MAX_TEXT)}
+
+
+def render(card: Card) -> tuple[list[Block], str]:
+    """Blocks for a card, and the plain fallback text used in notifications."""
+    blocks: list[Block] = [{"type": "header", "text": plain(card.title, MAX_HEADER)}]
+    if card.notice:
+        blocks.append({"type": "section", "text": mrkdwn(f"*{escape(card.notice)}*")})
+    if card.columns:
+        blocks.append({"type": "section",
+                       "fields": [_field(c, len(card.columns) > 1) for c in card.columns[:10]]})
+    if card.scorecard:
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "section", "text": mrkdwn(_scorecard(card))})
+    if card.recommendation:
+        rec = card.recommendation
+        head = "Toss-up" if rec.toss_up else f"Ship {rec.pick_name}"
+        blocks.append({"type": "section", "text": mrkdwn(
+            f":trophy: *{escape(head or '')}* (margin {rec.margin:g} points)\n{escape(rec.reason)}")})
+    if card.lines:
+        blocks.append({"type": "section", "text": mrkdwn("\n".join(escape(x) for x in card.lines))})
+    buttons = _buttons(card)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "shipbot_actions", "elements": buttons})
+    context = _context(card)
+    if context:
+        blocks.append({"type": "context", "elements": [mrkdwn(escape(context))]})
+    return blocks[:MAX_BLOCKS], escape(fallback_text(card))
+
+
+def fallback_text(card: Card) -> str:
+    """One line for notifications and screen readers."""
+    if card.recommendation:
+        rec = card.recommendation
+        verdict = "toss-up" if rec.toss_up else f"ship {rec.pick_name}"
+        return trim(f"{card.title}: {verdict}", MAX_TEXT)
+    return trim(" ".join([card.title, *card.lines[:1]]), MAX_TEXT)
+
+
+def _field(column: Column, lettered: bool) -> dict[str, Any]:
+    label = f"[{column.label}] " if lettered else ""
+    lines = [
+        f"*{escape(label + column.short_name)}*",
+        escape(" · ".join(x for x in (column.vendor, column.category) if x)),
+        f"Panel: {escape(column.panel_line)} (mean {column.mean:g})",
+        f"Community: {escape(column.community_line)}",
+        f"Pricing: {escape(column.pricing_model)}"
+        + (f" — {escape(column.pricing_text)}" if column.pricing_text else ""),
+        f"Best for: {escape(column.best_for)}" if column.best_for else "",
+    ]
+    return {"type": "mrkdwn", "text": trim("\n".join(x for x in lines if x), MAX_FIELD)}
+
+
+def _scorecard(card: Card) -> str:
+    rows = ["*Reviewer scorecard*"]
+    for row in card.scorecard:
+        cells = " | ".join(f"`{score_bar(s)}` {s if s is not None else '--'} {v or ''}"
+                           for s, v in zip(row.scores, row.verdicts, strict=True))
+        prefers = f" → {escape(row.prefers)}" if row.prefers and len(row.scores) > 1 else ""
+        rows.append(f"*{escape(row.persona)}*: {cells}{prefers}")
+    return "\n".join(rows)
+
+
+def _buttons(card: Card) -> list[Block]:
+    if card.kind == "compare":
+        return [_button(f"Ship {c.short_name}", f"vote_{i}", {"pos": i, "choice": "ship"})
+                for i, c in enumerate(card.columns[:5])]
+    if card.kind == "verdict":
+        return [_button("Ship", "vote_ship", {"pos": 0, "choice": "ship"}, style="primary"),
+                _button("Skip", "vote_skip", {"pos": 0, "choice": "skip"}, style="danger")]
+    return [_button(c.label, f"choose_{n}", {"command": c.command})
+            for n, c in enumerate(card.choices[:5])]
+
+
+def _button(label: str, action: str, value: dict[str, Any], style: str = "") -> Block:
+    button: Block = {"type": "button", "text": plain(label, MAX_BUTTON),
+                     "action_id": f"shipbot_{action}", "value": trim(json.dumps(value), 2000)}
+    if style:
+        button["style"] = style
+    return button
+
+
+def _context(card: Card) -> str:
+    hint = ""
+    if card.kind == "compare":
+        hint = "Vote: react " + " / ".join(_PICK_HINT[: len(card.columns)]) + " or use the buttons"
+    elif card.kind == "verdict":
+        hint = "Vote: react :white_check_mark: ship or :x: skip"
+    return " · ".join(x for x in (card.footer, hint) if x)

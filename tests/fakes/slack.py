@@ -1,0 +1,199 @@
+"""A fake Slack: Web API methods, response_url webhooks and a Socket Mode websocket, on 127.0.0.1.
+
+Every call is recorded as (method, params) so tests assert on what the bot really sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+
+@dataclass
+class Call:
+    """One recorded request."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class FakeSlack:
+    """The fake server and everything it recorded."""
+
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    channel_errors: dict[str, str] = field(default_factory=dict)
+    bot_users: set[str] = field(default_factory=set)
+    rate_limit_next: int = 0  # answer this many chat.postMessage calls with 429 first
+    retry_after: int = 1
+    port: int = 0
+    _ts: int = 0
+    _loop: asyncio.AbstractEventLoop | None = None
+    _envelopes: asyncio.Queue[dict[str, Any]] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:PORT."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        """The params of every recorded call to one method."""
+        with self._lock:
+            return [c.params for c in self.calls if c.method == method]
+
+    def wait_for(self, check: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Poll until `check()` is true or the timeout passes (bounded)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if check():
+                return True
+            time.sleep(0.02)
+        return check()
+
+    def send_envelope(self, envelope: dict[str, Any]) -> None:
+        """Push a Socket Mode envelope to the connected client."""
+        assert self._loop is not None and self._envelopes is not None
+        self._loop.call_soon_threadsafe(self._envelopes.put_nowait, envelope)
+
+    # ---- server --------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = dict(request.query)
+        body = await request.read()
+        if body:
+            if request.content_type == "application/json":
+                params.update(json.loads(body))
+            else:
+                params.update(parse_qsl(body.decode()))
+        with self._lock:
+            self.calls.append(Call(method, params))
+        return self._answer(method, params)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
+        if method == "auth.test":
+            return _ok({"url": "https://fake.slack/", "team": "Fake", "user": "shipbot",
+                        "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
+        if method == "apps.connections.open":
+            return _ok({"url": f"ws://127.0.0.1:{self.port}/ws"})
+        if method == "users.info":
+            user = params.get("user", "")
+            return _ok({"user": {"id": user, "is_bot": user in self.bot_users}})
+        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            channel = str(params.get("channel", ""))
+            if method == "chat.postMessage" and self.rate_limit_next > 0:
+                self.rate_limit_next -= 1
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(self.retry_after)})
+            if channel in self.channel_errors:
+                return _ok({"ok": False, "error": self.channel_errors[channel]})
+            if method == "chat.postMessage":
+                with self._lock:
+                    self._ts += 1
+                    ts = f"{1700000000 + self._ts}.000100"
+                return _ok({"channel": channel, "ts": ts})
+            return _ok({"channel": channel, "ts": params.get("ts", "")})
+        return _ok({})
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        payload = await request.json()
+        with self._lock:
+            self.responses.append(payload)
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        assert self._envelopes is not None
+
+        async def pump() -> None:
+            while True:
+                envelope = await self._envelopes.get()  # type: ignore[union-attr]
+                await ws.send_json(envelope)
+
+        sender = asyncio.ensure_future(pump())
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    with self._lock:
+                        self.socket_acks.append(json.loads(message.data))
+        finally:
+            sender.cancel()
+        return ws
+
+    def start(self) -> FakeSlack:
+        """Serve on a free 127.0.0.1 port from a background thread."""
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            asyncio.set_event_loop(loop)
+            self._envelopes = asyncio.Queue()
+            app = web.Application()
+            app.router.add_route("*", "/api/{method}", self._api)
+            app.router.add_post("/response/{id}", self._response_url)
+            app.router.add_get("/ws", self._socket)
+            runner = web.AppRunner(app, access_log=None)
+            loop.run_until_complete(runner.setup())
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            self._runner = runner
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fake-slack", daemon=True)
+        self._thread.start()
+        assert ready.wait(10), "fake Slack did not start"
+        return self
+
+    def stop(self) -> None:
+        """Stop the server thread."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+
+def _ok(data: dict[str, Any]) -> web.Response:
+    body = {"ok": True, **data}
+    return web.json_response(body)
+
+
+def signed_headers(secret: str, body: str, content_type: str,
+                   timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack sends: X-Slack-Signature = v0=HMAC_SHA256(secret, 'v0:ts:body')."""
+    import hashlib
+    import hmac
+
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}",
+            "Content-Type": content_type}
+
+
+def post(url: str, body: str, headers: dict[str, str], timeout: float = 30) -> tuple[int, str]:
+    """POST with urllib; returns (status, body) without raising on 4xx/5xx."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()

@@ -1,0 +1,265 @@
+"""The real slack-bolt app over HTTP (and Socket Mode) on 127.0.0.1 against a fake Slack."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from adapters.slack.app import SlackAdapter
+from adapters.slack.server import serve_http_in_thread, socket_mode
+from bot.commands import ShipBot
+from bot.config import Settings
+from bot.models import Bundle, Review, Tool
+from bot.store import Store
+from tests.conftest import AZURE, CLAUDE
+from tests.fakes.slack import FakeSlack, post, signed_headers
+
+SECRET = "test-signing-secret"
+
+
+class SlackRig:
+    """The bot's HTTP endpoint plus the fake Slack, and helpers to send it signed requests."""
+
+    def __init__(self, fake: FakeSlack, adapter: SlackAdapter, port: int) -> None:
+        self.fake, self.adapter, self.port = fake, adapter, port
+        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self._events = 0
+
+    def command(self, command: str, text: str, user: str = "U1", channel: str = "C1",
+                **extra: str) -> tuple[int, str]:
+        form = {"command": command, "text": text, "user_id": user, "team_id": "T1",
+                "channel_id": channel, "channel_name": "general", "trigger_id": "t1",
+                "response_url": f"{self.fake.url}/response/1", "token": "x", **extra}
+        return self.send(urlencode(form), "application/x-www-form-urlencoded")
+
+    def click(self, action_id: str, value: str, ts: str, user: str = "U1") -> tuple[int, str]:
+        payload = {"type": "block_actions", "user": {"id": user, "team_id": "T1"},
+                   "team": {"id": "T1"}, "channel": {"id": "C1"}, "api_app_id": "A1",
+                   "message": {"ts": ts}, "container": {"type": "message", "message_ts": ts},
+                   "response_url": f"{self.fake.url}/response/2", "trigger_id": "t2",
+                   "token": "x",
+                   "actions": [{"action_id": action_id, "value": value, "type": "button",
+                                "block_id": "shipbot_actions", "action_ts": "1"}]}
+        return self.send(urlencode({"payload": json.dumps(payload)}),
+                         "application/x-www-form-urlencoded")
+
+    def reaction(self, ts: str, name: str, user: str = "U2", added: bool = True,
+                 event_id: str | None = None, retry: int | None = None) -> tuple[int, str]:
+        self._events += 1
+        body = json.dumps({
+            "type": "event_callback", "team_id": "T1", "api_app_id": "A1", "token": "x",
+            "event_id": event_id or f"Ev{self._events}", "event_time": int(time.time()),
+            "event": {"type": "reaction_added" if added else "reaction_removed", "user": user,
+                      "reaction": name, "item_user": "UBOT", "event_ts": "1.1",
+                      "item": {"type": "message", "channel": "C1", "ts": ts}},
+        })
+        extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"} if retry else {}
+        return self.send(body, "application/json", extra)
+
+    def send(self, body: str, content_type: str, extra: dict[str, str] | None = None,
+             secret: str = SECRET, timestamp: int | None = None) -> tuple[int, str]:
+        headers = {**signed_headers(secret, body, content_type, timestamp), **(extra or {})}
+        return post(self.url, body, headers)
+
+    def posted(self) -> list[dict[str, Any]]:
+        return self.fake.of("chat.postMessage")
+
+
+def settings_for(fake: FakeSlack, db: Path) -> Settings:
+    return Settings(shipbot_db=db, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                    slack_api_url=f"{fake.url}/api/")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    server = FakeSlack().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rig(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -> Iterator[SlackRig]:
+    adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "shipbot.db"),
+                           process_before_response=True, refresh_delay=0.3)
+    server, _ = serve_http_in_thread(adapter, "127.0.0.1", 0)
+    yield SlackRig(fake, adapter, server.server_port)
+    server.shutdown()
+    server.server_close()
+
+
+def _texts(blocks: list[dict[str, Any]] | str) -> str:
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_compare_posts_card_in_channel(rig: SlackRig, store: Store) -> None:
+    status, _ = rig.command("/compare", "claude azure")
+    assert 200 == status
+    assert 1 == len(rig.posted())
+    message = rig.posted()[0]
+    assert "C1" == message["channel"]
+    text = _texts(message["blocks"])
+    for expected in ("Claude 4 API vs Azure AI Foundry", "[A] Claude 4 API", "[B] Azure AI Foundry",
+                     "88", "78", "Ship Claude 4 API", "Founder", "No community votes yet"):
+        assert expected in text
+    assert "Claude 4 API vs Azure AI Foundry: ship Claude 4 API" == message["text"]
+    blocks = json.loads(message["blocks"]) if isinstance(message["blocks"], str) else message["blocks"]
+    assert "header" == blocks[0]["type"]
+    assert len(blocks) <= 50
+    ref = store.card_at("slack", "C1", "1700000001.000100")
+    assert ref is not None and (CLAUDE, AZURE) == ref.tool_ids
+
+
+def test_did_you_mean_is_ephemeral_and_its_button_runs_compare(rig: SlackRig,
+                                                               store: Store) -> None:
+    store.import_bundle(Bundle(tools=[Tool(id="cursor", name="Cursor", short_name="Cursor"),
+                                      Tool(id="cursive", name="Cursive", short_name="Cursive")]))
+    rig.command("/compare", "claude cursxx")
+    assert [] == rig.posted()
+    reply = rig.fake.responses[-1]
+    assert "ephemeral" == reply["response_type"]
+    buttons = next(b for b in reply["blocks"] if b["type"] == "actions")["elements"]
+    chosen = next(b for b in buttons if b["text"]["text"] == "Cursor")
+    rig.click(chosen["action_id"], chosen["value"], ts="1.0")
+    assert 1 == len(rig.posted())
+    assert "Claude 4 API vs Cursor" in _texts(rig.posted()[0]["blocks"])
+
+
+def test_verdict_and_shipbot_help(rig: SlackRig) -> None:
+    rig.command("/verdict", "azure")
+    assert "Azure AI Foundry" in _texts(rig.posted()[0]["blocks"])
+    rig.command("/shipbot", "help")
+    assert "compare &lt;tool&gt; &lt;tool&gt;" in _texts(rig.fake.responses[-1]["blocks"])
+    assert 1 == len(rig.posted())
+
+
+def test_button_vote_toggles_and_updates_card(rig: SlackRig, store: Store) -> None:
+    rig.command("/compare", "claude azure")
+    ts = rig.posted()[0]["ts"] if "ts" in rig.posted()[0] else "1700000001.000100"
+    rig.click("shipbot_vote_1", json.dumps({"pos": 1, "choice": "ship"}), ts)
+    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.community([CLAUDE, AZURE])
+    assert rig.fake.wait_for(lambda: len(rig.fake.of("chat.update")) >= 1)
+    update = rig.fake.of("chat.update")[-1]
+    assert ts == update["ts"]
+    assert "1 ship / 0 skip" in _texts(update["blocks"])
+    rig.click("shipbot_vote_1", json.dumps({"pos": 1, "choice": "ship"}), ts)
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+
+
+def test_reaction_vote_switch_and_removal(rig: SlackRig, store: Store) -> None:
+    rig.command("/compare", "claude azure")
+    ts = "1700000001.000100"
+    rig.reaction(ts, "a")
+    assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    rig.reaction(ts, "b")
+    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.community([CLAUDE, AZURE])
+    rig.reaction(ts, "b", added=False)
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    rig.reaction(ts, "a", user="U3")
+    assert rig.fake.wait_for(lambda: any("1 ship / 0 skip" in _texts(u["blocks"])
+                                         for u in rig.fake.of("chat.update")))
+
+
+def test_reactions_that_do_not_count(rig: SlackRig, store: Store) -> None:
+    rig.command("/compare", "claude azure")
+    ts = "1700000001.000100"
+    rig.fake.bot_users.add("UOTHERBOT")
+    rig.reaction(ts, "a", user="UBOT")  # our own
+    rig.reaction(ts, "a", user="UOTHERBOT")  # another bot
+    rig.reaction("999.000", "a")  # not one of our cards
+    rig.reaction(ts, "tada")  # not a vote
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+
+
+def test_retried_event_is_counted_once(rig: SlackRig, store: Store) -> None:
+    rig.command("/compare", "claude azure")
+    ts = "1700000001.000100"
+    rig.reaction(ts, "a", event_id="EvSame")
+    rig.reaction(ts, "a", added=False, event_id="EvRemove")
+    rig.reaction(ts, "a", event_id="EvSame", retry=1)  # the first add, delivered again
+    assert {CLAUDE: (0, 0)} == store.community([CLAUDE])
+
+
+def test_verdict_card_reactions(rig: SlackRig, store: Store) -> None:
+    rig.command("/verdict", "claude")
+    ts = "1700000001.000100"
+    rig.reaction(ts, "white_check_mark")
+    rig.reaction(ts, "x")
+    assert {CLAUDE: (0, 1)} == store.community([CLAUDE])
+
+
+def test_burst_of_votes_is_coalesced(rig: SlackRig, store: Store) -> None:
+    rig.command("/compare", "claude azure")
+    ts = "1700000001.000100"
+    for n in range(100):
+        rig.reaction(ts, "a" if n % 3 else "b", user=f"U{n}")
+    assert {CLAUDE: (66, 0), AZURE: (34, 0)} == store.community([CLAUDE, AZURE])
+    assert rig.fake.wait_for(lambda: any("66 ship / 0 skip" in _texts(u["blocks"])
+                                         for u in rig.fake.of("chat.update")))
+    time.sleep(0.5)
+    updates = len(rig.fake.of("chat.update"))
+    assert 1 <= updates <= 10, updates
+
+
+def test_hostile_name_from_data_cannot_mention(rig: SlackRig, store: Store) -> None:
+    hostile = "<!channel> @everyone <@U123> <#C999> <!subteam^S1>"
+    reviews = [Review(persona="Builder", score=90, verdict="ship", text=hostile)]
+    store.import_bundle(Bundle(tools=[Tool(id="evil", name=f"Evil {hostile}",
+                                           short_name=f"Evil {hostile}", vendor=hostile,
+                                           best_for=hostile, aliases=["evil"], reviews=reviews)]))
+    rig.command("/compare", "evil vs claude")
+    rig.command("/compare", "<!here> vs <@U1>")
+    sent = json.dumps(rig.fake.calls, default=lambda c: c.__dict__) + json.dumps(rig.fake.responses)
+    assert "Evil" in sent
+    for ping in ("<!channel>", "<!here>", "<@U123>", "<#C999>", "<!subteam", "<@U1>"):
+        assert ping not in sent
+
+
+def test_bad_signature_and_stale_timestamp_are_401(rig: SlackRig) -> None:
+    body = urlencode({"command": "/compare", "text": "claude azure", "team_id": "T1",
+                      "user_id": "U1", "channel_id": "C1"})
+    form = "application/x-www-form-urlencoded"
+    assert 401 == rig.send(body, form, secret="wrong")[0]
+    assert 401 == rig.send(body, form, timestamp=int(time.time()) - 600)[0]
+    assert [] == rig.posted()
+
+
+def test_not_in_channel_is_explained(rig: SlackRig) -> None:
+    rig.fake.channel_errors["CPRIV"] = "not_in_channel"
+    rig.command("/compare", "claude azure", channel="CPRIV")
+    assert "invite me with `/invite @shipbot`" in rig.fake.responses[-1]["text"]
+
+
+def test_rate_limit_is_retried_after_retry_after(rig: SlackRig) -> None:
+    rig.fake.rate_limit_next = 1
+    started = time.monotonic()
+    rig.command("/compare", "claude azure")
+    assert 2 == len(rig.posted())  # the 429, then the retry
+    assert time.monotonic() - started >= 1.0
+
+
+def test_socket_mode_round_trip(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -> None:
+    settings = settings_for(fake, tmp_path / "s.db")
+    adapter = SlackAdapter(bot, settings, refresh_delay=0.2)
+    handler = socket_mode(adapter, "xapp-test")
+    handler.connect()
+    try:
+        payload = {"command": "/compare", "text": "claude vs azure", "user_id": "U1",
+                   "team_id": "T1", "channel_id": "C1", "channel_name": "general",
+                   "response_url": f"{fake.url}/response/9", "trigger_id": "t"}
+        assert fake.wait_for(lambda: bool(fake.of("apps.connections.open")))
+        time.sleep(0.3)
+        fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands",
+                            "accepts_response_payload": True, "payload": payload})
+        assert fake.wait_for(lambda: len(fake.of("chat.postMessage")) == 1)
+        assert "Ship Claude 4 API" in _texts(fake.of("chat.postMessage")[0]["blocks"])
+        assert ["env-1"] == [a["envelope_id"] for a in fake.socket_acks]
+    finally:
+        handler.close()
