@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -52,41 +53,60 @@ class CardRef:
 class Store:
     """All persistent state of shipbot."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self._local = threading.local()
         self._migrate()
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
         """Open (creating if needed) the database file at `path` in WAL mode."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # check_same_thread=False: the Slack and Discord adapters call in from worker threads;
-            # every call is short and sqlite serialises writers itself.
-            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-            db = sqlite_utils.Database(conn)
-            if str(path) != ":memory:":
+        if str(path) == ":memory:":
+            raise StoreError("shipbot needs a database file, not :memory:")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection: adapters call in from worker threads, and a connection
+        shared between threads would interleave their transactions."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                db = sqlite_utils.Database(conn)
                 db.enable_wal()
-            db.execute("PRAGMA foreign_keys=ON")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open database {path}: {exc}") from exc
-        return cls(db)
+                # WAL + NORMAL survives a killed process intact; only an OS crash or power
+                # cut can lose the last commits. FULL would fsync every vote.
+                db.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            self._local.db = db
+        return db
 
     def _migrate(self) -> None:
         try:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"not a shipbot database: {exc}") from exc
+            raise StoreError(f"not a shipbot database ({self.path}): {exc}") from exc
         if version > SCHEMA_VERSION:
             raise StoreError(
-                f"this database has schema version {version}, written by a newer shipbot; "
+                f"{self.path} has schema version {version}, written by a newer shipbot; "
                 f"this version understands up to {SCHEMA_VERSION}. Upgrade shipbot."
             )
-        for number in range(version, SCHEMA_VERSION):
-            with self.db.atomic():
+        if version == SCHEMA_VERSION:
+            return
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")  # one process migrates; others wait, then see it done
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for number in range(version, SCHEMA_VERSION):
                 MIGRATIONS[number](self.db)
-                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
     @property
     def schema_version(self) -> int:
@@ -94,8 +114,11 @@ class Store:
         return int(self.db.execute("PRAGMA user_version").fetchone()[0])
 
     def close(self) -> None:
-        """Close the connection."""
-        self.db.conn.close()
+        """Close this thread's connection."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
 
     # ---- catalog -------------------------------------------------------------------------
 

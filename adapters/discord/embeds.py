@@ -1,0 +1,119 @@
+"""Rendering a core Card as a Discord embed, within Discord's limits and with nothing that pings."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.cards import Card, Column, score_bar
+
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_FOOTER = 2048
+MAX_FIELDS = 25
+MAX_TOTAL = 6000
+PICK_EMOJI = ("🅰️", "🅱️", "🇨", "🇩")
+SHIP_EMOJI, SKIP_EMOJI = "✅", "❌"
+GREEN, GOLD, RED, BLURPLE, GREY = 0x2ECC71, 0xF1C40F, 0xE74C3C, 0x5865F2, 0x95A5A6
+
+
+def safe(text: str) -> str:
+    """Escape markdown and defuse @everyone/@here and <@…> mentions (belt to allowed_mentions' braces)."""
+    text = discord.utils.escape_markdown(text, ignore_links=False)
+    text = discord.utils.escape_mentions(text)
+    return text.replace("<#", "<\u200b#").replace("<@", "<\u200b@")
+
+
+def trim(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def colour_for(card: Card) -> int:
+    """Green for a pick, gold for a toss-up, red for errors, blurple for questions."""
+    if card.kind == "error":
+        return RED
+    if card.kind == "did_you_mean":
+        return BLURPLE
+    if card.recommendation:
+        return GOLD if card.recommendation.toss_up else GREEN
+    if card.kind == "verdict" and card.columns:
+        return GREEN if card.columns[0].verdict == "ship" else RED
+    return GREY
+
+
+def render_embed(card: Card) -> discord.Embed:
+    """The embed for a card: tools side by side, scorecard, recommendation, footer."""
+    embed = discord.Embed(title=trim(safe(card.title), MAX_TITLE), colour=colour_for(card))
+    description = [f"**{safe(card.notice)}**"] if card.notice else []
+    description += [safe(line) for line in card.lines]
+    if description:
+        embed.description = trim("\n".join(description), MAX_DESCRIPTION)
+    for column in card.columns[:4]:
+        embed.add_field(name=trim(_column_name(column, len(card.columns)), MAX_FIELD_NAME),
+                        value=trim(_column_value(column), MAX_FIELD_VALUE), inline=True)
+    if card.scorecard:
+        embed.add_field(name="Reviewer scorecard", value=trim(_scorecard(card), MAX_FIELD_VALUE),
+                        inline=False)
+    if card.recommendation:
+        rec = card.recommendation
+        head = "Toss-up" if rec.toss_up else f"Ship {rec.pick_name}"
+        embed.add_field(name=trim(f"🏆 {safe(head)} (margin {rec.margin:g} points)", MAX_FIELD_NAME),
+                        value=trim(safe(rec.reason), MAX_FIELD_VALUE), inline=False)
+    footer = card.footer
+    if card.kind == "compare":
+        footer += " · vote: react " + " ".join(PICK_EMOJI[: len(card.columns)])
+    elif card.kind == "verdict":
+        footer += f" · vote: react {SHIP_EMOJI} ship or {SKIP_EMOJI} skip"
+    if footer:
+        embed.set_footer(text=trim(footer.strip(" ·"), MAX_FOOTER))
+    return _fit_total(embed)
+
+
+def _column_name(column: Column, count: int) -> str:
+    prefix = f"{PICK_EMOJI[ord(column.label) - ord('A')]} " if count > 1 else ""
+    return prefix + safe(column.short_name)
+
+
+def _column_value(column: Column) -> str:
+    lines = [
+        safe(" · ".join(x for x in (column.vendor, column.category) if x)),
+        f"**Panel:** {safe(column.panel_line)} (mean {column.mean:g})",
+        f"**Community:** {safe(column.community_line)}",
+        f"**Pricing:** {safe(column.pricing_model)}"
+        + (f" — {safe(column.pricing_text)}" if column.pricing_text else ""),
+        f"**Best for:** {safe(column.best_for)}" if column.best_for else "",
+    ]
+    return "\n".join(x for x in lines if x)
+
+
+def _scorecard(card: Card) -> str:
+    rows = []
+    for row in card.scorecard:
+        cells = " | ".join(f"`{score_bar(s)}` {s if s is not None else '--'} {v or ''}"
+                           for s, v in zip(row.scores, row.verdicts, strict=True))
+        prefers = f" → {safe(row.prefers)}" if row.prefers and len(row.scores) > 1 else ""
+        rows.append(f"**{safe(row.persona)}** {cells}{prefers}")
+    return "\n".join(rows)
+
+
+def _fit_total(embed: discord.Embed) -> discord.Embed:
+    """Keep the whole embed under 6,000 characters by trimming the description first."""
+    excess = len(embed) - MAX_TOTAL
+    if excess > 0 and embed.description:
+        embed.description = trim(embed.description, max(len(embed.description) - excess, 10))
+    while len(embed) > MAX_TOTAL and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    return embed
+
+
+def emoji_vote(kind: str, emoji: str) -> tuple[int, str] | None:
+    """(tool position, ship|skip) for a reaction on a card, or None if it is not a vote."""
+    name = emoji.replace("\ufe0f", "")
+    if kind == "compare":
+        picks = [e.replace("\ufe0f", "") for e in PICK_EMOJI]
+        return (picks.index(name), "ship") if name in picks else None
+    if kind == "verdict":
+        return {SHIP_EMOJI: (0, "ship"), SKIP_EMOJI: (0, "skip")}.get(name)
+    return None
