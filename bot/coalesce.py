@@ -50,6 +50,14 @@ class Coalescer:
             timer.cancel()
             self._run(key)
 
+    def cancel_all(self) -> None:
+        """Drop every pending flush (the platform connection is closing)."""
+        with self._lock:
+            pending = list(self._pending.values())
+            self._pending.clear()
+        for timer in pending:
+            timer.cancel()
+
     @property
     def pending(self) -> int:
         """How many keys wait for a flush."""

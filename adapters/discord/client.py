@@ -1,0 +1,201 @@
+"""The Discord bot: app commands with autocomplete, embed cards, reaction votes with live counts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Hashable
+
+import discord
+import yarl
+from discord import app_commands
+
+from adapters.discord.embeds import PICK_EMOJI, SHIP_EMOJI, SKIP_EMOJI, emoji_vote, render_embed
+from bot.cards import Card
+from bot.coalesce import Coalescer
+from bot.commands import ShipBot
+from bot.config import Settings
+from bot.models import Context
+from bot.store import CardRef
+
+log = logging.getLogger(__name__)
+PLATFORM = "discord"
+DEFER_AFTER = 2.0  # seconds of core work before the interaction is deferred (Discord allows 3)
+NO_PINGS = discord.AllowedMentions.none()
+PERMISSION_NAMES = {50001: "View Channel", 50013: "Send Messages, Embed Links and Add Reactions"}
+
+
+def configure_endpoints(settings: Settings) -> None:
+    """Point discord.py's REST and gateway at DISCORD_API_URL / DISCORD_GATEWAY_URL."""
+    discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def intents() -> discord.Intents:
+    """Only what the bot uses: guilds, and reactions in guilds and DMs. Nothing privileged."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_reactions = True
+    wanted.dm_reactions = True
+    return wanted
+
+
+def context_of(interaction: discord.Interaction) -> Context:
+    """The core Context of an interaction: where, who, and whether they manage the channel."""
+    return Context(
+        platform=PLATFORM, workspace=str(interaction.guild_id or "dm"),
+        channel=str(interaction.channel_id), user=str(interaction.user.id),
+        is_dm=interaction.guild_id is None,
+        can_manage=bool(interaction.permissions.manage_channels),
+    )
+
+
+def forbidden_text(error: discord.HTTPException) -> str:
+    """What permission a 403 from Discord means the bot is missing."""
+    missing = PERMISSION_NAMES.get(error.code, "Send Messages, Embed Links and Add Reactions")
+    return f"I don't have permission here: please give me {missing} in this channel."
+
+
+class ShipbotDiscord(discord.AutoShardedClient):
+    """An auto-sharded client wired to the core."""
+
+    def __init__(self, core: ShipBot, settings: Settings, refresh_delay: float = 1.0,
+                 **options: object) -> None:
+        configure_endpoints(settings)
+        super().__init__(intents=intents(), allowed_mentions=NO_PINGS,  # type: ignore[arg-type]
+                         shard_count=1 if settings.discord_gateway_url else None, **options)
+        self.core = core
+        self.settings = settings
+        self.tree = app_commands.CommandTree(self)
+        self.refresher = Coalescer(refresh_delay, self._refresh_from_thread)
+        from adapters.discord.commands import register
+
+        register(self.tree, self)
+
+    async def setup_hook(self) -> None:
+        """Sync commands: to DISCORD_GUILD_ID instantly while developing, else globally."""
+        guild = discord.Object(id=self.settings.discord_guild_id) \
+            if self.settings.discord_guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        synced = await self.tree.sync(guild=guild)
+        log.info("synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
+
+    async def close(self) -> None:
+        """Stop card refreshes, then disconnect."""
+        self.refresher.cancel_all()
+        await super().close()
+
+    # ---- answering -----------------------------------------------------------------------
+
+    async def run_command(self, interaction: discord.Interaction, text: str) -> None:
+        """Run a core command off the event loop; defer if it is slow; send the card."""
+        ctx = context_of(interaction)
+        work = asyncio.ensure_future(asyncio.to_thread(self.core.handle, text, ctx))
+        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+        if not done:
+            await interaction.response.defer(thinking=True)
+        await self.send_card(interaction, await work, ctx)
+
+    async def send_card(self, interaction: discord.Interaction, card: Card, ctx: Context) -> None:
+        """Reply with the card; public cards are remembered and get their voting reactions."""
+        from adapters.discord.commands import ChoiceView
+
+        embed = render_embed(card)
+        view = ChoiceView(self, card) if card.choices and card.kind == "did_you_mean" else None
+        kwargs: dict[str, object] = {"embed": embed, "allowed_mentions": NO_PINGS}
+        if view is not None:
+            kwargs["view"] = view
+        if interaction.response.is_done():
+            message = await interaction.followup.send(**kwargs, ephemeral=card.ephemeral,  # type: ignore[arg-type]
+                                                      wait=True)
+        else:
+            await interaction.response.send_message(**kwargs, ephemeral=card.ephemeral)  # type: ignore[arg-type]
+            if card.ephemeral or not card.votable:
+                return
+            message = await interaction.original_response()
+        if card.votable and not card.ephemeral:
+            await self.track_card(message, card, ctx, interaction)
+
+    async def track_card(self, message: discord.Message, card: Card, ctx: Context,
+                         interaction: discord.Interaction | None) -> None:
+        """Remember what a posted card shows and add the reactions people vote with."""
+        await asyncio.to_thread(self.core.store.remember_card, CardRef(
+            PLATFORM, ctx.workspace, str(message.channel.id), str(message.id), card.kind,
+            tuple(card.tool_ids)))
+        emoji = PICK_EMOJI[: len(card.columns)] if card.kind == "compare" \
+            else (SHIP_EMOJI, SKIP_EMOJI)
+        try:
+            for each in emoji:
+                await message.add_reaction(each)
+        except discord.Forbidden as exc:
+            log.warning("cannot add reactions in %s: %s", message.channel.id, exc.text)
+            if interaction is not None:
+                await interaction.followup.send(
+                    "I couldn't add the voting reactions: please give me Add Reactions and "
+                    "Read Message History in this channel. You can still vote by adding "
+                    "them yourself.", ephemeral=True, allowed_mentions=NO_PINGS)
+
+    # ---- votes ---------------------------------------------------------------------------
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        """A reaction added to one of our cards is a vote."""
+        await self._reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        """A reaction removed from one of our cards withdraws that vote."""
+        await self._reaction(payload, added=False)
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        try:
+            if self.user is not None and payload.user_id == self.user.id:
+                return
+            if payload.member is not None and payload.member.bot:
+                return
+            cached = self.get_user(payload.user_id)
+            if cached is not None and cached.bot:
+                return
+            self._count(payload, added)
+        except Exception:  # one bad event is logged and skipped
+            log.exception("reaction event failed")
+
+    def _count(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        ref = self.core.store.card_at(PLATFORM, str(payload.channel_id), str(payload.message_id))
+        if ref is None:
+            return
+        vote = emoji_vote(ref.kind, str(payload.emoji))
+        if vote is None:
+            return
+        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
+                      user=str(payload.user_id))
+        if self.core.card_vote(ctx, ref, vote[0], vote[1], added):  # type: ignore[arg-type]
+            self.refresher.touch((ref.channel, ref.message_id))
+
+    def _refresh_from_thread(self, key: Hashable) -> None:
+        """Coalescer callback (a timer thread): edit the card on the client's loop."""
+        if self.is_closed():
+            return
+        future = asyncio.run_coroutine_threadsafe(self.refresh_card(*key), self.loop)  # type: ignore[misc]
+        future.result(timeout=30)
+
+    async def refresh_card(self, channel_id: str, message_id: str) -> None:
+        """Re-render a card from the store and edit the message once."""
+        ref = self.core.store.card_at(PLATFORM, channel_id, message_id)
+        if ref is None:
+            return
+        embed = render_embed(self.core.card_for(ref))
+        channel = self.get_partial_messageable(int(channel_id))
+        await channel.get_partial_message(int(message_id)).edit(embed=embed,
+                                                                allowed_mentions=NO_PINGS)
+
+    # ---- deliveries ----------------------------------------------------------------------
+
+    async def post_card(self, card: Card, workspace: str, channel_id: str) -> str:
+        """Post a card to a channel (for the delivery dispatcher); returns the message id."""
+        channel = self.get_partial_messageable(int(channel_id))
+        message = await channel.send(embed=render_embed(card), allowed_mentions=NO_PINGS)
+        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel_id)
+        if card.votable:
+            await self.track_card(message, card, ctx, None)
+        return str(message.id)

@@ -1,0 +1,106 @@
+"""Discord app commands: each one builds core command text and lets the client send the card."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.cards import Card
+from bot.commands import ShipBot
+
+if TYPE_CHECKING:
+    from adapters.discord.client import ShipbotDiscord
+
+MAX_CHOICES = 25  # Discord's limit for autocomplete answers
+
+
+def tool_choices(core: ShipBot, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete: up to 25 tools for what has been typed, the tool id as the value."""
+    return [app_commands.Choice(name=m.name[:100], value=m.tool_id[:100])
+            for m in core.index.suggest(current, limit=MAX_CHOICES)]
+
+
+def category_choices(core: ShipBot, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for categories: those containing what has been typed."""
+    wanted = current.lower().strip()
+    found = [c for c in core.store.categories() if wanted in c.lower()]
+    return [app_commands.Choice(name=c[:100], value=c[:100]) for c in found[:MAX_CHOICES]]
+
+
+class ChoiceView(discord.ui.View):
+    """Did-you-mean buttons: pressing one runs that command and posts its card."""
+
+    def __init__(self, client: ShipbotDiscord, card: Card) -> None:
+        super().__init__(timeout=600)
+        for number, choice in enumerate(card.choices[:5]):
+            button: discord.ui.Button[ChoiceView] = discord.ui.Button(
+                label=choice.label[:80], style=discord.ButtonStyle.primary,
+                custom_id=f"shipbot:choose:{number}")
+            button.callback = self._runner(client, choice.command)  # type: ignore[method-assign]
+            self.add_item(button)
+
+    @staticmethod
+    def _runner(client: ShipbotDiscord, command: str):  # type: ignore[no-untyped-def]
+        async def run(interaction: discord.Interaction) -> None:
+            await client.run_command(interaction, command)
+        return run
+
+
+def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
+    """Declare every slash command on the tree."""
+    core = client.core
+
+    async def tools_ac(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return tool_choices(core, current)
+
+    async def category_ac(interaction: discord.Interaction,
+                          current: str) -> list[app_commands.Choice[str]]:
+        return category_choices(core, current)
+
+    @tree.command(name="compare", description="Which should I ship? Compare two to four AI tools")
+    @app_commands.describe(tool_a="First tool", tool_b="Second tool", tool_c="Optional third tool",
+                           tool_d="Optional fourth tool")
+    @app_commands.autocomplete(tool_a=tools_ac, tool_b=tools_ac, tool_c=tools_ac, tool_d=tools_ac)
+    async def compare(interaction: discord.Interaction, tool_a: str, tool_b: str,
+                      tool_c: str | None = None, tool_d: str | None = None) -> None:
+        names = [n for n in (tool_a, tool_b, tool_c, tool_d) if n]
+        await client.run_command(interaction, "compare " + " vs ".join(names))
+
+    @tree.command(name="verdict", description="One AI tool's panel verdict, votes and pricing")
+    @app_commands.describe(tool="The tool")
+    @app_commands.autocomplete(tool=tools_ac)
+    async def verdict(interaction: discord.Interaction, tool: str) -> None:
+        await client.run_command(interaction, f"verdict {tool}")
+
+    @tree.command(name="search", description="Find tools by name")
+    @app_commands.describe(query="Words in the tool's name")
+    async def search(interaction: discord.Interaction, query: str) -> None:
+        await client.run_command(interaction, f"search {query}")
+
+    @tree.command(name="top", description="The leaderboard by panel score")
+    @app_commands.describe(category="Only this category")
+    @app_commands.autocomplete(category=category_ac)
+    async def top(interaction: discord.Interaction, category: str | None = None) -> None:
+        await client.run_command(interaction, f"top {category or ''}")
+
+    @tree.command(name="subscribe", description="Post new verdicts in this channel")
+    @app_commands.describe(filter="e.g. vendor:anthropic min_score:80 (empty: everything)")
+    @app_commands.default_permissions(manage_channels=True)
+    async def subscribe(interaction: discord.Interaction, filter: str = "") -> None:  # noqa: A002
+        await client.run_command(interaction, f"subscribe {filter}")
+
+    @tree.command(name="unsubscribe", description="Stop a subscription in this channel")
+    @app_commands.describe(subscription="The id from /subscriptions, or all")
+    @app_commands.default_permissions(manage_channels=True)
+    async def unsubscribe(interaction: discord.Interaction, subscription: str) -> None:
+        await client.run_command(interaction, f"unsubscribe {subscription}")
+
+    @tree.command(name="subscriptions", description="This channel's subscriptions")
+    async def subscriptions(interaction: discord.Interaction) -> None:
+        await client.run_command(interaction, "subscriptions")
+
+    @tree.command(name="help", description="What shipbot can do")
+    async def help_(interaction: discord.Interaction) -> None:
+        await client.run_command(interaction, "help")

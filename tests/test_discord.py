@@ -1,0 +1,229 @@
+"""The unmodified discord.py client over 127.0.0.1 against a fake Discord REST + gateway."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.discord.client import ShipbotDiscord
+from bot.commands import ShipBot
+from bot.config import Settings
+from bot.models import Bundle, Review, Tool
+from bot.store import Store
+from tests.conftest import AZURE, CLAUDE
+from tests.fakes.discord import BOT_ID, CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND, FakeDiscord
+
+
+class DiscordRig:
+    """The running client on its own thread and loop, plus the fake it talks to."""
+
+    def __init__(self, fake: FakeDiscord, client: ShipbotDiscord) -> None:
+        self.fake, self.client = fake, client
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self.client.start("fake-token"))
+
+    def start(self) -> DiscordRig:
+        self.thread.start()
+        assert self.fake.wait_for(self.client.is_ready, 15), "client never became ready"
+        return self
+
+    def stop(self) -> None:
+        if not self.client.is_closed():
+            asyncio.run_coroutine_threadsafe(self.client.close(), self.client.loop).result(15)
+        self.thread.join(15)
+
+    def compare_card(self, a: str = "claude", b: str = "azure") -> int:
+        """Run /compare and return the id of the posted card message."""
+        token = self.fake.interaction("compare", {"tool_a": a, "tool_b": b})
+        assert self.fake.wait_for(lambda: self.fake.original(token) is not None)
+        message_id = int(self.fake.original(token)["id"])  # type: ignore[index]
+        store = self.client.core.store
+        assert self.fake.wait_for(lambda: store.card_at("discord", str(CHANNEL_ID),
+                                                        str(message_id)) is not None)
+        return message_id
+
+
+def discord_settings(fake: FakeDiscord, db: Path) -> Settings:
+    return Settings(shipbot_db=db, discord_token="fake-token", discord_api_url=fake.api_url)
+
+
+@pytest.fixture
+def fake_discord() -> Iterator[FakeDiscord]:
+    server = FakeDiscord().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def drig(fake_discord: FakeDiscord, bot: ShipBot, tmp_path: Path) -> Iterator[DiscordRig]:
+    client = ShipbotDiscord(bot, discord_settings(fake_discord, tmp_path / "shipbot.db"),
+                            refresh_delay=0.3, guild_ready_timeout=0.1)
+    rig = DiscordRig(fake_discord, client).start()
+    yield rig
+    rig.stop()
+
+
+def _embed_text(body: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(body, ensure_ascii=False)
+
+
+def test_ready_and_global_command_sync(drig: DiscordRig) -> None:
+    synced = drig.fake.of("PUT", r"^/applications/\d+/commands$")
+    assert 1 == len(synced)
+    commands = {c["name"]: c for c in synced[0].body}
+    assert {"compare", "verdict", "search", "top", "subscribe", "unsubscribe", "subscriptions",
+            "help"} == set(commands)
+    options = {o["name"]: o for o in commands["compare"]["options"]}
+    assert [True, True, False, False] == [options[f"tool_{x}"]["required"] for x in "abcd"]
+    assert all(options[f"tool_{x}"]["autocomplete"] for x in "abcd")
+    assert MANAGE_CHANNELS == int(commands["subscribe"]["default_member_permissions"])
+    assert drig.fake.of("GET", r"^/gateway/bot$")  # AutoShardedClient asked how to shard
+
+
+def test_compare_interaction_replies_with_embed_and_reactions(drig: DiscordRig,
+                                                              store: Store) -> None:
+    message_id = drig.compare_card()
+    token = next(iter(drig.fake._originals))
+    callback = drig.fake.callbacks(token)[0]
+    assert 4 == callback["type"]
+    embed = callback["data"]["embeds"][0]
+    assert "Claude 4 API vs Azure AI Foundry" == embed["title"]
+    text = _embed_text(embed)
+    for expected in ("Claude 4 API", "Azure AI Foundry", "88", "81", "Ship Claude 4 API",
+                     "Founder prefers Azure AI Foundry (81 vs 79)"):
+        assert expected in text
+    assert {"parse": []} == callback["data"]["allowed_mentions"]
+    assert drig.fake.wait_for(lambda: len(drig.fake.of("PUT", r"/reactions/.+/@me$")) == 2)
+    ref = store.card_at("discord", str(CHANNEL_ID), str(message_id))
+    assert ref is not None and (CLAUDE, AZURE) == ref.tool_ids
+
+
+def test_autocomplete_returns_choices(drig: DiscordRig) -> None:
+    token = drig.fake.interaction("compare", {"tool_a": "cla", "tool_b": ""}, kind=4,
+                                  focused="tool_a")
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    answer = drig.fake.callbacks(token)[0]
+    assert 8 == answer["type"]
+    assert [{"name": "Claude 4 API", "value": CLAUDE}] == answer["data"]["choices"]
+
+
+def test_reaction_votes_switch_remove_and_edit(drig: DiscordRig, store: Store) -> None:
+    message_id = drig.compare_card()
+    drig.fake.react(message_id, "🅰️", uid=51)
+    assert drig.fake.wait_for(lambda: store.community([CLAUDE]) == {CLAUDE: (1, 0)})
+    drig.fake.react(message_id, "🅱️", uid=51)
+    assert drig.fake.wait_for(
+        lambda: store.community([CLAUDE, AZURE]) == {CLAUDE: (0, 0), AZURE: (1, 0)})
+    assert drig.fake.wait_for(lambda: any(
+        "1 ship / 0 skip" in _embed_text(c.body) for c in
+        drig.fake.of("PATCH", rf"/channels/{CHANNEL_ID}/messages/{message_id}$")))
+    drig.fake.react(message_id, "🅱️", uid=51, add=False)
+    assert drig.fake.wait_for(lambda: store.community([AZURE]) == {AZURE: (0, 0)})
+
+
+def test_own_and_other_bots_reactions_are_ignored(drig: DiscordRig, store: Store) -> None:
+    message_id = drig.compare_card()
+    # The fake echoes the bot's own two reactions as gateway events, as Discord does.
+    assert drig.fake.wait_for(lambda: len(drig.fake.of("PUT", r"/reactions/.+/@me$")) == 2)
+    drig.fake.react(message_id, "🅰️", uid=77, bot=True)
+    drig.fake.react(message_id, "🅱️", uid=BOT_ID, bot=True)
+    drig.fake.react(message_id, "🅰️", uid=78)  # a person, so we know events were processed
+    assert drig.fake.wait_for(lambda: store.community([CLAUDE]) == {CLAUDE: (1, 0)})
+    assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    assert 1 == store.stats()["votes"]
+
+
+def test_burst_of_reactions_is_coalesced(drig: DiscordRig, store: Store) -> None:
+    message_id = drig.compare_card()
+    for uid in range(1000, 1100):
+        drig.fake.react(message_id, "🅰️" if uid % 4 else "🅱️", uid=uid)
+    assert drig.fake.wait_for(
+        lambda: store.community([CLAUDE, AZURE]) == {CLAUDE: (75, 0), AZURE: (25, 0)})
+    edits = rf"/channels/{CHANNEL_ID}/messages/{message_id}$"
+    assert drig.fake.wait_for(lambda: any("75 ship / 0 skip" in _embed_text(c.body)
+                                          for c in drig.fake.of("PATCH", edits)))
+    assert 1 <= len(drig.fake.of("PATCH", edits)) <= 10
+
+
+def test_verdict_card_gets_check_and_cross(drig: DiscordRig, store: Store) -> None:
+    token = drig.fake.interaction("verdict", {"tool": "azure"})
+    assert drig.fake.wait_for(lambda: len(drig.fake.of("PUT", r"/reactions/.+/@me$")) == 2)
+    emoji = sorted(c.path.split("/")[-2] for c in drig.fake.of("PUT", r"/reactions/.+/@me$"))
+    assert ["✅", "❌"] == emoji
+    message_id = int(drig.fake.original(token)["id"])  # type: ignore[index]
+    drig.fake.react(message_id, "❌", uid=60)
+    assert drig.fake.wait_for(lambda: store.community([AZURE]) == {AZURE: (0, 1)})
+
+
+def test_subscribe_needs_manage_channels_and_a_guild(drig: DiscordRig, store: Store) -> None:
+    denied = drig.fake.interaction("subscribe", {"filter": ""}, permissions=VIEW_SEND)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(denied)))
+    body = drig.fake.callbacks(denied)[0]["data"]
+    assert 64 == body["flags"]  # ephemeral
+    assert "Only people who can manage this channel" in _embed_text(body)
+    dm = drig.fake.interaction("subscribe", {"filter": ""}, dm=True)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(dm)))
+    assert "not direct messages" in _embed_text(drig.fake.callbacks(dm)[0])
+    assert 0 == store.stats()["subscriptions"]
+    allowed = drig.fake.interaction("subscribe", {"filter": "vendor:microsoft"},
+                                    permissions=VIEW_SEND | MANAGE_CHANNELS)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(allowed)))
+    assert [("discord", str(CHANNEL_ID), "vendor:Microsoft")] == [
+        (s.platform, s.channel, s.filter_text) for s in store.subscriptions()]
+
+
+def test_compare_in_dm_works(drig: DiscordRig) -> None:
+    token = drig.fake.interaction("compare", {"tool_a": "claude", "tool_b": "azure"}, dm=True)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    assert "Ship Claude 4 API" in _embed_text(drig.fake.callbacks(token)[0])
+
+
+def test_did_you_mean_is_ephemeral_with_buttons_that_compare(drig: DiscordRig,
+                                                             store: Store) -> None:
+    store.import_bundle(Bundle(tools=[Tool(id="cursor", name="Cursor", short_name="Cursor"),
+                                      Tool(id="cursive", name="Cursive", short_name="Cursive")]))
+    token = drig.fake.interaction("compare", {"tool_a": "claude", "tool_b": "cursxx"})
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    data = drig.fake.callbacks(token)[0]["data"]
+    assert 64 == data["flags"]
+    buttons = data["components"][0]["components"]
+    assert ["Cursive", "Cursor"] == sorted(b["label"] for b in buttons)
+    chosen = next(b for b in buttons if b["label"] == "Cursor")
+    click = drig.fake.interaction("", kind=3, custom_id=chosen["custom_id"],
+                                  message=drig.fake.original(token))
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(click)))
+    assert "Claude 4 API vs Cursor" in _embed_text(drig.fake.callbacks(click)[0])
+
+
+def test_hostile_tool_name_cannot_ping(drig: DiscordRig, store: Store) -> None:
+    hostile = "@everyone @here <@&123> <@42> <#99>"
+    reviews = [Review(persona="Builder", score=90, verdict="ship", text=hostile)]
+    store.import_bundle(Bundle(tools=[Tool(id="evil", name=f"Evil {hostile}",
+                                           short_name=f"Evil {hostile}", vendor=hostile,
+                                           best_for=hostile, aliases=["evil"], reviews=reviews)]))
+    token = drig.fake.interaction("compare", {"tool_a": "evil", "tool_b": "claude"})
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    data = drig.fake.callbacks(token)[0]["data"]
+    assert {"parse": []} == data["allowed_mentions"]
+    text = _embed_text(data)
+    assert "Evil" in text
+    for ping in ("@everyone", "@here", "<@&123>", "<@42>", "<#99>"):
+        assert ping not in text
+
+
+def test_missing_permission_to_react_is_explained(drig: DiscordRig) -> None:
+    drig.fake.forbidden_channels.add(CHANNEL_ID)
+    token = drig.fake.interaction("compare", {"tool_a": "claude", "tool_b": "azure"})
+    assert drig.fake.wait_for(lambda: bool(drig.fake.of("POST", rf"^/webhooks/\d+/{token}$")))
+    followup = drig.fake.of("POST", rf"^/webhooks/\d+/{token}$")[0].body
+    assert "give me Add Reactions" in followup["content"]
+    assert 64 == followup["flags"]
