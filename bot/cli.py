@@ -150,6 +150,110 @@ def console(env: Env) -> None:
     sys.exit(run_console(env.bot()))
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show which channels would be notified; change nothing.")
+@pass_env
+def publish(env: Env, files: tuple[Path, ...], dry_run: bool) -> None:
+    """Import verdicts and queue them for every matching subscription (one transaction)."""
+    from bot.publishing import describe, publish_files
+
+    bot = env.bot()
+    try:
+        result = publish_files(bot, files, dry_run=dry_run)
+    except ImportFileError as exc:
+        raise click.ClickException(f"{exc}\nNothing was published.") from exc
+    for line in describe(result, bot):
+        click.echo(line)
+    verb = "Would queue" if dry_run else "Queued"
+    click.echo(f"{verb} {result.queued} deliver{'y' if result.queued == 1 else 'ies'}.")
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only these.")
+@click.option("--limit", default=100, show_default=True, help="At most this many, newest first.")
+@pass_env
+def deliveries(env: Env, status: str | None, limit: int) -> None:
+    """List deliveries (the outbox) with their status and last error."""
+    from bot.dispatch import delivery_rows
+
+    rows = delivery_rows(env.store(), status, limit)
+    if not rows:
+        click.echo("No deliveries.")
+    for r in rows:
+        error = f" — {r['last_error']}" if r["last_error"] else ""
+        click.echo(f"#{r['id']} {r['status']:<7} {r['platform']} {r['workspace']}/{r['channel']} "
+                   f"{r['subject']} attempts={r['attempts']}{error}")
+
+
+@cli.command(name="subscriptions")
+@pass_env
+def subscriptions_(env: Env) -> None:
+    """List every subscription across platforms."""
+    subs = env.store().subscriptions()
+    if not subs:
+        click.echo("No subscriptions.")
+    for s in subs:
+        state = "active" if s.active else f"DISABLED: {s.disabled_reason}"
+        click.echo(f"#{s.id} {s.platform} {s.workspace}/{s.channel} {s.filter_text} "
+                   f"(by {s.created_by}, {s.created_at[:10]}) {state}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Slack HTTP mode address.")
+@click.option("--port", default=3000, show_default=True, help="Slack HTTP mode port.")
+@click.option("--rate", default=5.0, show_default=True, help="Delivery posts per second per platform.")
+@pass_env
+def run(env: Env, host: str, port: int, rate: float) -> None:
+    """Run every adapter whose credentials are set, plus the delivery dispatchers."""
+    from adapters.runner import NothingToRun
+    from adapters.runner import run as run_adapters
+
+    logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
+    try:
+        run_adapters(env.bot(), env.settings, host, port, rate)
+    except NothingToRun as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+@cli.group()
+def slack() -> None:
+    """Slack set-up helpers."""
+
+
+@slack.command()
+@click.option("--http", "public_url", metavar="URL",
+              help="Public base URL for HTTP mode (default: Socket Mode, no URL needed).")
+def manifest(public_url: str | None) -> None:
+    """Print the Slack app manifest (JSON) to create the app from."""
+    from adapters.slack.manifest import manifest as build
+
+    click.echo(json.dumps(build(socket_mode=public_url is None,
+                                public_url=public_url or ""), indent=2))
+
+
+@cli.group(name="discord")
+def discord_() -> None:
+    """Discord set-up helpers."""
+
+
+@discord_.command(name="invite-url")
+@click.option("--application-id", type=int, help="Default: DISCORD_APPLICATION_ID, else from DISCORD_TOKEN.")
+@pass_env
+def invite_url(env: Env, application_id: int | None) -> None:
+    """Print the OAuth2 URL that adds the bot with the scopes and permissions it needs."""
+    from adapters.discord.invite import application_id_from_token, invite_url as build
+
+    app_id = application_id or env.settings.discord_application_id
+    if app_id is None and env.settings.discord_token:
+        app_id = application_id_from_token(env.settings.discord_token.get_secret_value())
+    if app_id is None:
+        raise click.UsageError("Give --application-id (from the Developer Portal) or set "
+                               "DISCORD_APPLICATION_ID or DISCORD_TOKEN.")
+    click.echo(build(app_id))
+
+
 def main() -> None:
     """Entry point of the `shipbot` console script."""
     cli(prog_name="shipbot")

@@ -51,15 +51,19 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["subscriptions"].create_index(
         ["platform", "workspace", "channel", "filter_text"], unique=True
     )
-    db["deliveries"].create(
-        {"id": int, "subscription_id": int, "platform": str, "workspace": str, "channel": str,
-         "subject": str, "card_json": str, "status": str, "attempts": int,
-         "next_attempt_at": float, "claimed_until": float, "last_error": str,
-         "message_id": str, "created_at": str, "sent_at": str},
+    db["publications"].create(
+        {"id": int, "subject": str, "tool_ids": str, "card_json": str, "created_at": str},
         pk="id",
     )
+    db["deliveries"].create(
+        {"id": int, "publication_id": int, "subscription_id": int, "platform": str,
+         "workspace": str, "channel": str, "status": str, "attempts": int,
+         "next_attempt_at": float, "claimed_until": float, "last_error": str,
+         "message_id": str, "created_at": str, "sent_at": str},
+        pk="id", foreign_keys=[("publication_id", "publications", "id")],
+    )
     db["deliveries"].create_index(["status", "platform", "next_attempt_at"])
-    db["deliveries"].create_index(["subscription_id", "subject"], unique=True)
+    db["deliveries"].create_index(["subscription_id", "publication_id"], unique=True)
     db["meta"].create({"key": str, "value": str}, pk="key")
     db["meta"].insert({"key": "catalog_version", "value": "0"})
 

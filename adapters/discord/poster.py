@@ -1,0 +1,39 @@
+"""Discord's side of delivery: post a card to a channel, classify failures for the dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+
+from adapters.discord.client import ShipbotDiscord
+from bot.cards import Card
+from bot.dispatch import DeliveryError
+
+POST_TIMEOUT = 120.0  # discord.py waits out rate limits itself; this bounds a stuck call
+
+
+class DiscordPoster:
+    """Posts delivery cards through the running Discord client, from the dispatcher's thread."""
+
+    platform = "discord"
+
+    def __init__(self, client: ShipbotDiscord) -> None:
+        self.client = client
+
+    def post(self, card: Card, workspace: str, channel: str) -> str:
+        """Post and return the message id, or raise DeliveryError."""
+        if not self.client.is_ready():
+            raise DeliveryError("temporary", "discord client not connected yet", retry_after=5)
+        future = asyncio.run_coroutine_threadsafe(
+            self.client.post_card(card, workspace, channel), self.client.loop)
+        try:
+            return future.result(timeout=POST_TIMEOUT)
+        except discord.Forbidden as exc:
+            raise DeliveryError("permanent", f"forbidden: {exc.text or 'missing access'}") from exc
+        except discord.NotFound as exc:
+            raise DeliveryError("permanent", f"not found: {exc.text or 'unknown channel'}") from exc
+        except discord.HTTPException as exc:
+            raise DeliveryError("temporary", f"http {exc.status}: {exc.text}") from exc
+        except (TimeoutError, OSError, discord.ConnectionClosed) as exc:
+            raise DeliveryError("temporary", f"connection: {exc!r}") from exc

@@ -1,0 +1,203 @@
+"""The delivery dispatcher: claims queued deliveries for one platform, posts them, records them.
+
+Guarantees and their limits (also in the README):
+- A delivery is claimed with a lease before posting, marked sent with the platform message id
+  right after the platform accepts it. If the process dies in between, the lease expires and
+  the delivery is posted again: that window (one post's round trip) is the only duplicate risk.
+- Temporary failures retry with exponential backoff and jitter, or after the platform's
+  Retry-After. Permanent failures (channel gone, bot removed, no access) retry a few times, in
+  case of a transient misconfiguration, then fail the delivery and disable the subscription with
+  the reason recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from bot.cards import Card
+from bot.store import Store, utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 60.0
+MAX_TEMPORARY_ATTEMPTS = 8
+MAX_PERMANENT_ATTEMPTS = 3
+BASE_DELAY = 2.0
+MAX_DELAY = 300.0
+
+
+class DeliveryError(Exception):
+    """A post that failed; `kind` says whether trying again can help."""
+
+    def __init__(self, kind: Literal["temporary", "permanent"], reason: str,
+                 retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class Poster(Protocol):
+    """What an adapter supplies: post a card to a channel, return the message id."""
+
+    platform: str
+
+    def post(self, card: Card, workspace: str, channel: str) -> str:
+        """Post; raise DeliveryError on failure."""
+        ...
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery this dispatcher holds the lease on."""
+
+    id: int
+    subscription_id: int
+    workspace: str
+    channel: str
+    attempts: int
+    card_json: str
+
+
+def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
+    """Seconds before retry number `attempts`: exponential, capped, with full jitter on top half."""
+    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(attempts - 1, 0))
+    return delay / 2 + rng() * delay / 2
+
+
+class Dispatcher:
+    """Posts one platform's pending deliveries, at most `rate` posts per second."""
+
+    def __init__(self, store: Store, poster: Poster, rate: float = 5.0, batch: int = 50,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.poster = poster
+        self.platform = poster.platform
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.batch = batch
+        self.clock = clock
+        self._last_post = 0.0
+
+    def release_stale_claims(self) -> int:
+        """At start-up, free claims left by a previous process of this platform (one runs)."""
+        cursor = self.store.db.execute(
+            "UPDATE deliveries SET claimed_until = 0 WHERE status = 'pending' AND platform = ? "
+            "AND claimed_until > 0", [self.platform])
+        return cursor.rowcount
+
+    def claim(self) -> list[Claimed]:
+        """Take the lease on a batch of due deliveries, atomically."""
+        now = self.clock()
+        db = self.store.db
+        with db.atomic():
+            rows = db.execute(
+                "SELECT d.id, d.subscription_id, d.workspace, d.channel, d.attempts, p.card_json "
+                "FROM deliveries d JOIN publications p ON p.id = d.publication_id "
+                "WHERE d.status = 'pending' AND d.platform = ? AND d.next_attempt_at <= ? "
+                "AND d.claimed_until <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
+                [self.platform, now, now, self.batch]).fetchall()
+            if rows:
+                marks = ",".join("?" * len(rows))
+                db.execute(f"UPDATE deliveries SET claimed_until = ? WHERE id IN ({marks})",
+                           [now + LEASE_SECONDS, *[r[0] for r in rows]])
+        return [Claimed(*r) for r in rows]
+
+    def run_once(self) -> int:
+        """Claim and post one batch; returns how many were attempted."""
+        claimed = self.claim()
+        for item in claimed:
+            self._pace()
+            self._deliver(item)
+        return len(claimed)
+
+    def _pace(self) -> None:
+        wait = self._last_post + self.interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_post = time.monotonic()
+
+    def _deliver(self, item: Claimed) -> None:
+        card = Card.model_validate_json(item.card_json)
+        try:
+            message_id = self.poster.post(card, item.workspace, item.channel)
+        except DeliveryError as exc:
+            self._failed(item, exc)
+            return
+        except Exception as exc:  # an adapter bug must not stop the queue
+            log.exception("delivery %s failed unexpectedly", item.id)
+            self._failed(item, DeliveryError("temporary", f"unexpected error: {exc}"))
+            return
+        with self.store.db.atomic():
+            self.store.db.execute(
+                "UPDATE deliveries SET status='sent', attempts=attempts+1, message_id=?, "
+                "sent_at=?, claimed_until=0, last_error='' WHERE id=?",
+                [message_id, utcnow(), item.id])
+            self.store.db.execute("UPDATE subscriptions SET failures=0 WHERE id=?",
+                                  [item.subscription_id])
+
+    def _failed(self, item: Claimed, error: DeliveryError) -> None:
+        attempts = item.attempts + 1
+        limit = MAX_PERMANENT_ATTEMPTS if error.kind == "permanent" else MAX_TEMPORARY_ATTEMPTS
+        log.warning("delivery %s to %s failed (%s, attempt %d/%d): %s", item.id, item.channel,
+                    error.kind, attempts, limit, error.reason)
+        db = self.store.db
+        with db.atomic():
+            if attempts >= limit:
+                db.execute("UPDATE deliveries SET status='failed', attempts=?, last_error=?, "
+                           "claimed_until=0 WHERE id=?", [attempts, error.reason, item.id])
+                if error.kind == "permanent":
+                    self._disable(item.subscription_id, error.reason)
+                return
+            delay = error.retry_after if error.retry_after is not None else backoff(attempts)
+            db.execute("UPDATE deliveries SET attempts=?, last_error=?, next_attempt_at=?, "
+                       "claimed_until=0 WHERE id=?",
+                       [attempts, error.reason, self.clock() + delay, item.id])
+
+    def _disable(self, subscription_id: int, reason: str) -> None:
+        """Stop a dead subscription and drop its other pending deliveries."""
+        db = self.store.db
+        db.execute("UPDATE subscriptions SET active=0, disabled_reason=?, failures=failures+1 "
+                   "WHERE id=?", [f"{reason} (disabled {utcnow()[:10]})", subscription_id])
+        db.execute("UPDATE deliveries SET status='failed', last_error=? WHERE status='pending' "
+                   "AND subscription_id=?", [f"subscription disabled: {reason}", subscription_id])
+
+    def run_forever(self, stop: threading.Event, poll: float = 2.0) -> None:
+        """Loop until `stop` is set: drain due deliveries, then wait `poll` seconds."""
+        self.release_stale_claims()
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # e.g. the database is locked for a moment
+                log.exception("dispatcher pass failed")
+                busy = 0
+            if not busy:
+                stop.wait(poll)
+
+
+def start_dispatcher(dispatcher: Dispatcher, stop: threading.Event,
+                     poll: float = 2.0) -> threading.Thread:
+    """Run a dispatcher on a daemon thread."""
+    thread = threading.Thread(target=dispatcher.run_forever, args=(stop, poll),
+                              name=f"dispatch-{dispatcher.platform}", daemon=True)
+    thread.start()
+    return thread
+
+
+def delivery_rows(store: Store, status: str | None = None, limit: int = 100) -> list[dict]:  # type: ignore[type-arg]
+    """Deliveries for `shipbot deliveries`, newest first."""
+    sql = ("SELECT d.id, d.status, d.platform, d.workspace, d.channel, d.attempts, "
+           "d.last_error, d.message_id, d.created_at, d.sent_at, p.subject FROM deliveries d "
+           "JOIN publications p ON p.id = d.publication_id")
+    params: list[object] = []
+    if status:
+        sql += " WHERE d.status = ?"
+        params.append(status)
+    sql += " ORDER BY d.id DESC LIMIT ?"
+    params.append(limit)
+    return [dict(r) for r in store.db.query(sql, params)]

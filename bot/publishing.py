@@ -1,0 +1,138 @@
+"""Publishing: import new verdicts and, in the same transaction, queue one delivery per match."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.cards import Card
+from bot.commands import ShipBot
+from bot.filters import SubscriptionFilter
+from bot.importer import ImportFileError, read_bundle
+from bot.models import Bundle, Tool
+from bot.store import ImportResult, StoreError, utcnow
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One thing to announce: a comparison or a single tool's verdict, and who gets it."""
+
+    subject: str
+    tool_ids: tuple[str, ...]
+    card: Card
+    subscription_ids: tuple[int, ...]
+
+
+@dataclass
+class PublishResult:
+    """What a publish did (or, with dry_run, would do)."""
+
+    imported: ImportResult | None = None
+    announcements: list[Announcement] = field(default_factory=list)
+
+    @property
+    def queued(self) -> int:
+        """How many deliveries were queued."""
+        return sum(len(a.subscription_ids) for a in self.announcements)
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False) -> PublishResult:
+    """Import the files and queue deliveries for every new or changed verdict, atomically."""
+    bundles = [read_bundle(p) for p in paths]
+    merged = Bundle(tools=[t for b in bundles for t in b.tools],
+                    comparisons=[c for b in bundles for c in b.comparisons])
+    result = PublishResult()
+    try:
+        with bot.store.db.atomic():
+            result.imported = bot.store.import_bundle(merged)
+            result.announcements = _announce(bot, merged, result.imported)
+            for item in result.announcements:
+                _queue(bot, item)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    except StoreError as exc:
+        raise ImportFileError(str(exc)) from exc
+    return result
+
+
+def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult) -> list[Announcement]:
+    """Compare cards for touched comparisons, verdict cards for touched tools outside them."""
+    touched = set(imported.added) | set(imported.changed)
+    if not touched:
+        return []
+    subjects: list[tuple[str, tuple[str, ...]]] = []
+    covered: set[str] = set()
+    for comparison in bundle.comparisons:
+        if touched & set(comparison.tools):
+            subjects.append(("compare", tuple(comparison.tools)))
+            covered |= set(comparison.tools)
+    subjects += [("verdict", (t.id,)) for t in bundle.tools if t.id in touched - covered]
+    filters = [(sid, SubscriptionFilter.model_validate_json(raw))
+               for sid, raw in bot.store.subscription_filters()]
+    version = bot.store.catalog_version()
+    out = []
+    for kind, ids in dict.fromkeys(subjects):
+        tools = bot.store.tools(ids)
+        card = bot.compare_ids(list(ids)) if kind == "compare" else bot.verdict_id(ids[0])
+        card.notice = _notice(tools, imported)
+        card.ephemeral = False
+        matched = tuple(sid for sid, f in filters
+                        if any(f.matches(t, _mean(t)) for t in tools.values()))
+        out.append(Announcement(f"{kind}:{'+'.join(ids)}@{version}", ids, card, matched))
+    return out
+
+
+def _notice(tools: dict[str, Tool], imported: ImportResult) -> str:
+    changes = [f"{tools[t].short_name}: {old} -> {new}"
+               for t, (old, new) in imported.verdict_changes.items() if t in tools]
+    if changes:
+        return "Verdict changed: " + "; ".join(changes)
+    if any(t in imported.added for t in tools):
+        return "New verdict"
+    return "Updated verdict"
+
+
+def _mean(tool: Tool) -> float:
+    return sum(r.score for r in tool.reviews) / len(tool.reviews) if tool.reviews else 0.0
+
+
+def _queue(bot: ShipBot, item: Announcement) -> None:
+    """Store the card once and one pending delivery per matching subscription."""
+    db = bot.store.db
+    now = utcnow()
+    pub_id = db["publications"].insert(
+        {"subject": item.subject, "tool_ids": ",".join(item.tool_ids),
+         "card_json": item.card.model_dump_json(), "created_at": now}).last_pk
+    ids = list(item.subscription_ids)
+    for start in range(0, len(ids), 5000):  # stay under SQLite's bound-parameter limit
+        chunk = ids[start:start + 5000]
+        marks = ",".join("?" * len(chunk))
+        db.execute(
+            "INSERT OR IGNORE INTO deliveries (publication_id, subscription_id, platform, "
+            "workspace, channel, status, attempts, next_attempt_at, claimed_until, last_error, "
+            "message_id, created_at, sent_at) SELECT ?, id, platform, workspace, channel, "
+            f"'pending', 0, 0, 0, '', '', ?, '' FROM subscriptions WHERE id IN ({marks})",
+            [pub_id, now, *chunk])
+
+
+def describe(result: PublishResult, bot: ShipBot) -> list[str]:
+    """Lines for the CLI: what was announced and to which channels."""
+    lines = []
+    for item in result.announcements:
+        lines.append(f"{item.card.title}: {item.card.notice} -> "
+                     f"{len(item.subscription_ids)} subscription(s)")
+        for sid in item.subscription_ids[:50]:
+            sub = bot.store.subscription(sid)
+            if sub:
+                lines.append(f"  #{sid} {sub.platform} {sub.workspace}/{sub.channel} "
+                             f"({sub.filter_text})")
+        if len(item.subscription_ids) > 50:
+            lines.append(f"  … and {len(item.subscription_ids) - 50} more")
+    return lines or ["Nothing new or changed: no deliveries queued."]
