@@ -30,4 +30,4 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
     discord_application_id: int | None = None
-    dispatch_poll_seconds: float = 2.0
+    dispatch_poll_seconds: float = Field(default=2.0, alias="SHIPBOT_DISPATCH_POLL")

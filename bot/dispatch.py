@@ -65,9 +65,10 @@ class Claimed:
     card_json: str
 
 
-def backoff(attempts: int, rng: Callable[[], float] = random.random) -> float:
-    """Seconds before retry number `attempts`: exponential, capped, with full jitter on top half."""
-    delay = min(MAX_DELAY, BASE_DELAY * 2 ** max(attempts - 1, 0))
+def backoff(attempts: int, base: float = BASE_DELAY,
+            rng: Callable[[], float] = random.random) -> float:
+    """Seconds before retry number `attempts`: exponential, capped, jittered in its top half."""
+    delay = min(MAX_DELAY, base * 2 ** max(attempts - 1, 0))
     return delay / 2 + rng() * delay / 2
 
 
@@ -75,12 +76,13 @@ class Dispatcher:
     """Posts one platform's pending deliveries, at most `rate` posts per second."""
 
     def __init__(self, store: Store, poster: Poster, rate: float = 5.0, batch: int = 50,
-                 clock: Callable[[], float] = time.time) -> None:
+                 base_delay: float = BASE_DELAY, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.poster = poster
         self.platform = poster.platform
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.batch = batch
+        self.base_delay = base_delay
         self.clock = clock
         self._last_post = 0.0
 
@@ -154,7 +156,8 @@ class Dispatcher:
                 if error.kind == "permanent":
                     self._disable(item.subscription_id, error.reason)
                 return
-            delay = error.retry_after if error.retry_after is not None else backoff(attempts)
+            delay = (error.retry_after if error.retry_after is not None
+                     else backoff(attempts, self.base_delay))
             db.execute("UPDATE deliveries SET attempts=?, last_error=?, next_attempt_at=?, "
                        "claimed_until=0 WHERE id=?",
                        [attempts, error.reason, self.clock() + delay, item.id])

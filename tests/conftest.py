@@ -13,6 +13,8 @@ from bot.commands import ShipBot
 from bot.models import Bundle, Context, Review, Tool
 from bot.store import Store
 
+pytest_plugins = ["tests.rigs"]
+
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_dc06c07dd5117606.txt"
 CLAUDE = "claude-4-api-tool-use-streaming-prompt-caching"
 AZURE = "azure-ai-foundry-real-time-voice-api-model-router"

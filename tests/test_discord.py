@@ -2,72 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from adapters.discord.client import ShipbotDiscord
-from bot.commands import ShipBot
-from bot.config import Settings
 from bot.models import Bundle, Review, Tool
 from bot.store import Store
 from tests.conftest import AZURE, CLAUDE
-from tests.fakes.discord import BOT_ID, CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND, FakeDiscord
-
-
-class DiscordRig:
-    """The running client on its own thread and loop, plus the fake it talks to."""
-
-    def __init__(self, fake: FakeDiscord, client: ShipbotDiscord) -> None:
-        self.fake, self.client = fake, client
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.run(self.client.start("fake-token"))
-
-    def start(self) -> DiscordRig:
-        self.thread.start()
-        assert self.fake.wait_for(self.client.is_ready, 15), "client never became ready"
-        return self
-
-    def stop(self) -> None:
-        if not self.client.is_closed():
-            asyncio.run_coroutine_threadsafe(self.client.close(), self.client.loop).result(15)
-        self.thread.join(15)
-
-    def compare_card(self, a: str = "claude", b: str = "azure") -> int:
-        """Run /compare and return the id of the posted card message."""
-        token = self.fake.interaction("compare", {"tool_a": a, "tool_b": b})
-        assert self.fake.wait_for(lambda: self.fake.original(token) is not None)
-        message_id = int(self.fake.original(token)["id"])  # type: ignore[index]
-        store = self.client.core.store
-        assert self.fake.wait_for(lambda: store.card_at("discord", str(CHANNEL_ID),
-                                                        str(message_id)) is not None)
-        return message_id
-
-
-def discord_settings(fake: FakeDiscord, db: Path) -> Settings:
-    return Settings(shipbot_db=db, discord_token="fake-token", discord_api_url=fake.api_url)
-
-
-@pytest.fixture
-def fake_discord() -> Iterator[FakeDiscord]:
-    server = FakeDiscord().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def drig(fake_discord: FakeDiscord, bot: ShipBot, tmp_path: Path) -> Iterator[DiscordRig]:
-    client = ShipbotDiscord(bot, discord_settings(fake_discord, tmp_path / "shipbot.db"),
-                            refresh_delay=0.3, guild_ready_timeout=0.1)
-    rig = DiscordRig(fake_discord, client).start()
-    yield rig
-    rig.stop()
+from tests.fakes.discord import BOT_ID, CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND
+from tests.rigs import DiscordRig
 
 
 def _embed_text(body: dict[str, Any]) -> str:

@@ -4,94 +4,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-
 from adapters.slack.app import SlackAdapter
-from adapters.slack.server import serve_http_in_thread, socket_mode
+from adapters.slack.server import socket_mode
 from bot.commands import ShipBot
-from bot.config import Settings
 from bot.models import Bundle, Review, Tool
 from bot.store import Store
 from tests.conftest import AZURE, CLAUDE
-from tests.fakes.slack import FakeSlack, post, signed_headers
-
-SECRET = "test-signing-secret"
-
-
-class SlackRig:
-    """The bot's HTTP endpoint plus the fake Slack, and helpers to send it signed requests."""
-
-    def __init__(self, fake: FakeSlack, adapter: SlackAdapter, port: int) -> None:
-        self.fake, self.adapter, self.port = fake, adapter, port
-        self.url = f"http://127.0.0.1:{port}/slack/events"
-        self._events = 0
-
-    def command(self, command: str, text: str, user: str = "U1", channel: str = "C1",
-                **extra: str) -> tuple[int, str]:
-        form = {"command": command, "text": text, "user_id": user, "team_id": "T1",
-                "channel_id": channel, "channel_name": "general", "trigger_id": "t1",
-                "response_url": f"{self.fake.url}/response/1", "token": "x", **extra}
-        return self.send(urlencode(form), "application/x-www-form-urlencoded")
-
-    def click(self, action_id: str, value: str, ts: str, user: str = "U1") -> tuple[int, str]:
-        payload = {"type": "block_actions", "user": {"id": user, "team_id": "T1"},
-                   "team": {"id": "T1"}, "channel": {"id": "C1"}, "api_app_id": "A1",
-                   "message": {"ts": ts}, "container": {"type": "message", "message_ts": ts},
-                   "response_url": f"{self.fake.url}/response/2", "trigger_id": "t2",
-                   "token": "x",
-                   "actions": [{"action_id": action_id, "value": value, "type": "button",
-                                "block_id": "shipbot_actions", "action_ts": "1"}]}
-        return self.send(urlencode({"payload": json.dumps(payload)}),
-                         "application/x-www-form-urlencoded")
-
-    def reaction(self, ts: str, name: str, user: str = "U2", added: bool = True,
-                 event_id: str | None = None, retry: int | None = None) -> tuple[int, str]:
-        self._events += 1
-        body = json.dumps({
-            "type": "event_callback", "team_id": "T1", "api_app_id": "A1", "token": "x",
-            "event_id": event_id or f"Ev{self._events}", "event_time": int(time.time()),
-            "event": {"type": "reaction_added" if added else "reaction_removed", "user": user,
-                      "reaction": name, "item_user": "UBOT", "event_ts": "1.1",
-                      "item": {"type": "message", "channel": "C1", "ts": ts}},
-        })
-        extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"} if retry else {}
-        return self.send(body, "application/json", extra)
-
-    def send(self, body: str, content_type: str, extra: dict[str, str] | None = None,
-             secret: str = SECRET, timestamp: int | None = None) -> tuple[int, str]:
-        headers = {**signed_headers(secret, body, content_type, timestamp), **(extra or {})}
-        return post(self.url, body, headers)
-
-    def posted(self) -> list[dict[str, Any]]:
-        return self.fake.of("chat.postMessage")
-
-
-def settings_for(fake: FakeSlack, db: Path) -> Settings:
-    return Settings(shipbot_db=db, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
-                    slack_api_url=f"{fake.url}/api/")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    server = FakeSlack().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def rig(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -> Iterator[SlackRig]:
-    adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "shipbot.db"),
-                           process_before_response=True, refresh_delay=0.3)
-    server, _ = serve_http_in_thread(adapter, "127.0.0.1", 0)
-    yield SlackRig(fake, adapter, server.server_port)
-    server.shutdown()
-    server.server_close()
-
+from tests.fakes.slack import FakeSlack
+from tests.rigs import SlackRig, settings_for
 
 def _texts(blocks: list[dict[str, Any]] | str) -> str:
     if isinstance(blocks, str):

@@ -33,7 +33,18 @@ class DiscordPoster:
             raise DeliveryError("permanent", f"forbidden: {exc.text or 'missing access'}") from exc
         except discord.NotFound as exc:
             raise DeliveryError("permanent", f"not found: {exc.text or 'unknown channel'}") from exc
+        except discord.RateLimited as exc:
+            raise DeliveryError("temporary", "rate limited", exc.retry_after) from exc
         except discord.HTTPException as exc:
-            raise DeliveryError("temporary", f"http {exc.status}: {exc.text}") from exc
+            retry_after = _retry_after(exc) if exc.status == 429 else None
+            raise DeliveryError("temporary", f"http {exc.status}: {exc.text}", retry_after) from exc
         except (TimeoutError, OSError, discord.ConnectionClosed) as exc:
             raise DeliveryError("temporary", f"connection: {exc!r}") from exc
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    """Seconds Discord asked us to wait, from the header (a 429 outside discord.py's own retry)."""
+    try:
+        return float(exc.response.headers.get("Retry-After", "5"))
+    except (TypeError, ValueError):
+        return 5.0

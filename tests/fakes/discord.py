@@ -224,7 +224,7 @@ class FakeDiscord:
                 self.rate_limit_next -= 1
                 return _json({"message": "You are being rate limited.",
                               "retry_after": self.retry_after, "global": False}, 429,
-                             {"Retry-After": str(self.retry_after),
+                             {"Retry-After": str(self.retry_after), "Via": "1.1 google",
                               "X-RateLimit-Scope": "user"})
             if channel in self.forbidden_channels:
                 return _json({"message": "Missing Access", "code": 50001}, 403)

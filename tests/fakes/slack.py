@@ -36,6 +36,7 @@ class FakeSlack:
     bot_users: set[str] = field(default_factory=set)
     rate_limit_next: int = 0  # answer this many chat.postMessage calls with 429 first
     retry_after: int = 1
+    post_delay: float = 0.0  # seconds each chat.postMessage takes (for kill-mid-dispatch tests)
     port: int = 0
     _ts: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
@@ -77,6 +78,8 @@ class FakeSlack:
                 params.update(json.loads(body))
             else:
                 params.update(parse_qsl(body.decode()))
+        if method == "chat.postMessage" and self.post_delay:
+            await asyncio.sleep(self.post_delay)
         with self._lock:
             self.calls.append(Call(method, params))
         return self._answer(method, params)

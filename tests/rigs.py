@@ -1,0 +1,147 @@
+"""Test rigs: the real Slack and Discord adapters running against the fakes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from adapters.discord.client import ShipbotDiscord
+from adapters.slack.app import SlackAdapter
+from adapters.slack.server import serve_http_in_thread
+from bot.commands import ShipBot
+from bot.config import Settings
+from tests.fakes.discord import CHANNEL_ID, FakeDiscord
+from tests.fakes.slack import FakeSlack, post, signed_headers
+
+SECRET = "test-signing-secret"
+
+
+class SlackRig:
+    """The bot's HTTP endpoint plus the fake Slack, and helpers to send it signed requests."""
+
+    def __init__(self, fake: FakeSlack, adapter: SlackAdapter, port: int) -> None:
+        self.fake, self.adapter, self.port = fake, adapter, port
+        self.url = f"http://127.0.0.1:{port}/slack/events"
+        self._events = 0
+
+    def command(self, command: str, text: str, user: str = "U1", channel: str = "C1",
+                **extra: str) -> tuple[int, str]:
+        form = {"command": command, "text": text, "user_id": user, "team_id": "T1",
+                "channel_id": channel, "channel_name": "general", "trigger_id": "t1",
+                "response_url": f"{self.fake.url}/response/1", "token": "x", **extra}
+        return self.send(urlencode(form), "application/x-www-form-urlencoded")
+
+    def click(self, action_id: str, value: str, ts: str, user: str = "U1") -> tuple[int, str]:
+        payload = {"type": "block_actions", "user": {"id": user, "team_id": "T1"},
+                   "team": {"id": "T1"}, "channel": {"id": "C1"}, "api_app_id": "A1",
+                   "message": {"ts": ts}, "container": {"type": "message", "message_ts": ts},
+                   "response_url": f"{self.fake.url}/response/2", "trigger_id": "t2",
+                   "token": "x",
+                   "actions": [{"action_id": action_id, "value": value, "type": "button",
+                                "block_id": "shipbot_actions", "action_ts": "1"}]}
+        return self.send(urlencode({"payload": json.dumps(payload)}),
+                         "application/x-www-form-urlencoded")
+
+    def reaction(self, ts: str, name: str, user: str = "U2", added: bool = True,
+                 event_id: str | None = None, retry: int | None = None) -> tuple[int, str]:
+        self._events += 1
+        body = json.dumps({
+            "type": "event_callback", "team_id": "T1", "api_app_id": "A1", "token": "x",
+            "event_id": event_id or f"Ev{self._events}", "event_time": int(time.time()),
+            "event": {"type": "reaction_added" if added else "reaction_removed", "user": user,
+                      "reaction": name, "item_user": "UBOT", "event_ts": "1.1",
+                      "item": {"type": "message", "channel": "C1", "ts": ts}},
+        })
+        extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"} if retry else {}
+        return self.send(body, "application/json", extra)
+
+    def send(self, body: str, content_type: str, extra: dict[str, str] | None = None,
+             secret: str = SECRET, timestamp: int | None = None) -> tuple[int, str]:
+        headers = {**signed_headers(secret, body, content_type, timestamp), **(extra or {})}
+        return post(self.url, body, headers)
+
+    def posted(self) -> list[dict[str, Any]]:
+        return self.fake.of("chat.postMessage")
+
+
+def settings_for(fake: FakeSlack, db: Path) -> Settings:
+    return Settings(shipbot_db=db, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+                    slack_api_url=f"{fake.url}/api/")
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    server = FakeSlack().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def rig(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -> Iterator[SlackRig]:
+    adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "shipbot.db"),
+                           process_before_response=True, refresh_delay=0.3)
+    server, _ = serve_http_in_thread(adapter, "127.0.0.1", 0)
+    yield SlackRig(fake, adapter, server.server_port)
+    server.shutdown()
+    server.server_close()
+
+
+class DiscordRig:
+    """The running client on its own thread and loop, plus the fake it talks to."""
+
+    def __init__(self, fake: FakeDiscord, client: ShipbotDiscord) -> None:
+        self.fake, self.client = fake, client
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.run(self.client.start("fake-token"))
+
+    def start(self) -> DiscordRig:
+        self.thread.start()
+        assert self.fake.wait_for(self.client.is_ready, 15), "client never became ready"
+        return self
+
+    def stop(self) -> None:
+        if not self.client.is_closed():
+            asyncio.run_coroutine_threadsafe(self.client.close(), self.client.loop).result(15)
+        self.thread.join(15)
+
+    def compare_card(self, a: str = "claude", b: str = "azure") -> int:
+        """Run /compare and return the id of the posted card message."""
+        token = self.fake.interaction("compare", {"tool_a": a, "tool_b": b})
+        assert self.fake.wait_for(lambda: self.fake.original(token) is not None)
+        message_id = int(self.fake.original(token)["id"])  # type: ignore[index]
+        store = self.client.core.store
+        assert self.fake.wait_for(lambda: store.card_at("discord", str(CHANNEL_ID),
+                                                        str(message_id)) is not None)
+        return message_id
+
+
+def discord_settings(fake: FakeDiscord, db: Path) -> Settings:
+    return Settings(shipbot_db=db, discord_token="fake-token", discord_api_url=fake.api_url)
+
+
+@pytest.fixture
+def fake_discord() -> Iterator[FakeDiscord]:
+    server = FakeDiscord().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def drig(fake_discord: FakeDiscord, bot: ShipBot, tmp_path: Path) -> Iterator[DiscordRig]:
+    client = ShipbotDiscord(bot, discord_settings(fake_discord, tmp_path / "shipbot.db"),
+                            refresh_delay=0.3, guild_ready_timeout=0.1)
+    rig = DiscordRig(fake_discord, client).start()
+    yield rig
+    rig.stop()
+
+

@@ -1,0 +1,96 @@
+"""Publishing queues one delivery per matching subscription, atomically, and only for news."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.commands import ShipBot
+from bot.models import Context
+from bot.publishing import publish_files
+from bot.store import Store
+from tests.conftest import AZURE, CLAUDE
+
+
+def _write(tmp_path: Path, name: str, tools: list[dict], comparisons: list | None = None) -> Path:  # type: ignore[type-arg]
+    path = tmp_path / name
+    path.write_text(json.dumps({"tools": tools, "comparisons": comparisons or []}))
+    return path
+
+
+def _tool(tool_id: str, vendor: str, scores: list[int], verdict: str = "ship",
+          category: str = "Developer Tools") -> dict:  # type: ignore[type-arg]
+    personas = ["Builder", "Skeptic", "Futurist", "Founder"]
+    return {"id": tool_id, "name": tool_id.title(), "short_name": tool_id.title(),
+            "vendor": vendor, "category": category,
+            "reviews": [{"persona": p, "score": s, "verdict": verdict}
+                        for p, s in zip(personas, scores, strict=True)]}
+
+
+def _subscribe(bot: ShipBot, channel: str, text: str) -> None:
+    card = bot.handle(f"subscribe {text}", Context(platform="slack", workspace="T1",
+                                                   channel=channel, user="U1"))
+    assert card.kind == "info", card.lines
+
+
+def _pending(store: Store) -> list[tuple[str, str]]:
+    rows = store.db.execute("SELECT d.channel, p.subject FROM deliveries d JOIN publications p "
+                            "ON p.id = d.publication_id WHERE d.status='pending' ORDER BY d.channel")
+    return [(r[0], r[1].split("@")[0]) for r in rows]
+
+
+def test_publish_queues_per_matching_filter(bot: ShipBot, store: Store, tmp_path: Path) -> None:
+    _subscribe(bot, "C-all", "")
+    _subscribe(bot, "C-acme", "vendor:Microsoft")
+    _subscribe(bot, "C-high", "min_score:90")
+    _subscribe(bot, "C-skip", "verdict:skip")
+    _subscribe(bot, "C-claude", "tool:claude")
+    path = _write(tmp_path, "new.json", [_tool("newtool", "Microsoft", [85, 85, 85, 85])],
+                  [{"tools": ["newtool", CLAUDE]}])
+    result = publish_files(bot, [path])
+    assert 3 == result.queued
+    assert [("C-acme", f"compare:newtool+{CLAUDE}"), ("C-all", f"compare:newtool+{CLAUDE}"),
+            ("C-claude", f"compare:newtool+{CLAUDE}")] == _pending(store)
+    assert "New verdict" == result.announcements[0].card.notice
+
+
+def test_republishing_unchanged_queues_nothing(bot: ShipBot, store: Store, tmp_path: Path) -> None:
+    _subscribe(bot, "C-all", "")
+    path = _write(tmp_path, "t.json", [_tool("solo", "Acme", [70, 70, 70, 70])])
+    assert 1 == publish_files(bot, [path]).queued
+    again = publish_files(bot, [path])
+    assert 0 == again.queued
+    assert [] == again.announcements
+    assert 1 == len(_pending(store))
+
+
+def test_changed_verdict_is_announced_as_a_change(bot: ShipBot, store: Store,
+                                                  tmp_path: Path) -> None:
+    _subscribe(bot, "C-all", "")
+    skipped = _tool(AZURE, "Microsoft", [40, 40, 40, 40], verdict="skip")
+    skipped.update(name="Azure AI Foundry Real-Time Voice API & Model Router",
+                   short_name="Azure AI Foundry")
+    result = publish_files(bot, [_write(tmp_path, "a.json", [skipped])])
+    assert ["verdict:" + AZURE] == [a.subject.split("@")[0] for a in result.announcements]
+    assert "Verdict changed: Azure AI Foundry: ship -> skip" == result.announcements[0].card.notice
+
+
+def test_dry_run_changes_nothing(bot: ShipBot, store: Store, tmp_path: Path) -> None:
+    _subscribe(bot, "C-all", "")
+    before = store.stats()
+    result = publish_files(bot, [_write(tmp_path, "d.json", [_tool("dry", "Acme", [70] * 4)])],
+                           dry_run=True)
+    assert 1 == result.queued
+    assert before == store.stats()
+    assert store.tool("dry") is None
+    assert [] == _pending(store)
+
+
+def test_disabled_and_removed_subscriptions_get_nothing(bot: ShipBot, store: Store,
+                                                        tmp_path: Path) -> None:
+    _subscribe(bot, "C-gone", "")
+    _subscribe(bot, "C-off", "")
+    ctx = Context(platform="slack", workspace="T1", channel="C-gone", user="U1")
+    bot.handle("unsubscribe all", ctx)
+    store.db.execute("UPDATE subscriptions SET active=0 WHERE channel='C-off'")
+    assert 0 == publish_files(bot, [_write(tmp_path, "n.json", [_tool("n", "Acme", [70] * 4)])]).queued
