@@ -209,7 +209,7 @@ class ShipBot:
         if ref.kind == "compare":
             choice = "ship"
         key = (ctx.platform, ctx.workspace, ctx.user)
-        with self.store.db.atomic():
+        with self.store.transaction():
             if not added:
                 return self.store.retract_vote(*key, tool_id, choice)
             if self.store.user_vote(*key, tool_id) == choice:

@@ -97,7 +97,7 @@ class Dispatcher:
         """Take the lease on a batch of due deliveries, atomically."""
         now = self.clock()
         db = self.store.db
-        with db.atomic():
+        with self.store.transaction():
             rows = db.execute(
                 "SELECT d.id, d.subscription_id, d.workspace, d.channel, d.attempts, p.card_json "
                 "FROM deliveries d JOIN publications p ON p.id = d.publication_id "
@@ -135,7 +135,7 @@ class Dispatcher:
             log.exception("delivery %s failed unexpectedly", item.id)
             self._failed(item, DeliveryError("temporary", f"unexpected error: {exc}"))
             return
-        with self.store.db.atomic():
+        with self.store.transaction():
             self.store.db.execute(
                 "UPDATE deliveries SET status='sent', attempts=attempts+1, message_id=?, "
                 "sent_at=?, claimed_until=0, last_error='' WHERE id=?",
@@ -149,7 +149,7 @@ class Dispatcher:
         log.warning("delivery %s to %s failed (%s, attempt %d/%d): %s", item.id, item.channel,
                     error.kind, attempts, limit, error.reason)
         db = self.store.db
-        with db.atomic():
+        with self.store.transaction():
             if attempts >= limit:
                 db.execute("UPDATE deliveries SET status='failed', attempts=?, last_error=?, "
                            "claimed_until=0 WHERE id=?", [attempts, error.reason, item.id])

@@ -48,7 +48,7 @@ def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False) ->
                     comparisons=[c for b in bundles for c in b.comparisons])
     result = PublishResult()
     try:
-        with bot.store.db.atomic():
+        with bot.store.transaction():
             result.imported = bot.store.import_bundle(merged)
             result.announcements = _announce(bot, merged, result.imported)
             for item in result.announcements:

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -108,6 +109,25 @@ class Store:
             conn.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """All-or-nothing work that reads then writes: BEGIN IMMEDIATE takes the write lock up
+        front, so another process's commit cannot invalidate what was read (a deferred
+        transaction would fail with "database is locked" instead of waiting). Nests as a
+        savepoint."""
+        db = self.db
+        if db.conn.in_transaction:
+            with db.atomic():
+                yield db
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.rollback()
+            raise
+        db.conn.commit()
+
     @property
     def schema_version(self) -> int:
         """The schema version recorded in the file."""
@@ -128,7 +148,7 @@ class Store:
 
     def import_bundle(self, bundle: Bundle) -> ImportResult:
         """Upsert every tool, alias, review and comparison of `bundle` in one transaction."""
-        with self.db.atomic():
+        with self.transaction():
             result = self._import_locked(bundle)
             if result.added or result.changed:
                 self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
@@ -334,7 +354,7 @@ class Store:
                          filter_text: str, created_by: str) -> tuple[Subscription, bool]:
         """Store a subscription; returns it and whether it is new (same filter twice is one)."""
         key = [platform, workspace, channel, filter_text]
-        with self.db.atomic():
+        with self.transaction():
             row = self.db.execute(
                 "SELECT id, active FROM subscriptions WHERE platform=? AND workspace=? "
                 "AND channel=? AND filter_text=?", key).fetchone()
@@ -388,7 +408,7 @@ class Store:
         if sub_id is not None:
             sql += " AND id = ?"
             params.append(sub_id)
-        with self.db.atomic():
+        with self.transaction():
             removed = self.db.execute(sql, params).rowcount
             self.db.execute(
                 "DELETE FROM deliveries WHERE status='pending' AND subscription_id NOT IN "

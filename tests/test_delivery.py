@@ -125,17 +125,20 @@ def test_dead_channels_are_disabled_after_the_documented_attempts(
         store: Store, tmp_path: Path) -> None:
     rig.fake.channel_errors["C-GONE"] = "channel_not_found"
     drig.fake.missing_channels.add(CH_404)
+    drig.fake.forbidden_channels.add(CH_EVERYTHING)
     bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-GONE", user="U"))
-    bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(CH_404),
-                                    user="42"))
+    for channel in (CH_404, CH_EVERYTHING):
+        bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(channel),
+                                        user="42"))
     assert 0 == _cli(Path(store.path), "publish", str(_new_tool_file(tmp_path))).returncode
     assert rig.fake.wait_for(lambda: all(r["status"] == "failed" for r in delivery_rows(store)), 20)
-    assert [MAX_PERMANENT_ATTEMPTS] * 2 == [r["attempts"] for r in delivery_rows(store)]
+    assert [MAX_PERMANENT_ATTEMPTS] * 3 == [r["attempts"] for r in delivery_rows(store)]
     subs = {s.channel: s for s in store.subscriptions()}
     assert not subs["C-GONE"].active
     assert subs["C-GONE"].disabled_reason.startswith("channel_not_found")
     assert not subs[str(CH_404)].active
     assert subs[str(CH_404)].disabled_reason.startswith("not found: Unknown Channel")
+    assert subs[str(CH_EVERYTHING)].disabled_reason.startswith("forbidden: Missing Access")
     listing = _cli(Path(store.path), "subscriptions").stdout
     assert "DISABLED: channel_not_found" in listing
     assert "failed" in _cli(Path(store.path), "deliveries").stdout

@@ -96,7 +96,22 @@ class ShipbotDiscord(discord.AutoShardedClient):
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:
             await interaction.response.defer(thinking=True)
-        await self.send_card(interaction, await work, ctx)
+        try:
+            await self.send_card(interaction, await work, ctx)
+        except discord.Forbidden as exc:
+            log.warning("forbidden answering in %s: %s", interaction.channel_id, exc.text)
+            await self.tell(interaction, forbidden_text(exc))
+
+    async def tell(self, interaction: discord.Interaction, text: str) -> None:
+        """A private line to the person who asked, however far the interaction got."""
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            else:
+                await interaction.response.send_message(text, ephemeral=True,
+                                                        allowed_mentions=NO_PINGS)
+        except discord.HTTPException:
+            log.warning("could not tell the user: %s", text)
 
     async def send_card(self, interaction: discord.Interaction, card: Card, ctx: Context) -> None:
         """Reply with the card; public cards are remembered and get their voting reactions."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -13,6 +14,7 @@ from bot.commands import ShipBot
 if TYPE_CHECKING:
     from adapters.discord.client import ShipbotDiscord
 
+log = logging.getLogger(__name__)
 MAX_CHOICES = 25  # Discord's limit for autocomplete answers
 
 
@@ -51,6 +53,13 @@ class ChoiceView(discord.ui.View):
 def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
     """Declare every slash command on the tree."""
     core = client.core
+
+    @tree.error
+    async def on_error(interaction: discord.Interaction,
+                       error: app_commands.AppCommandError) -> None:
+        log.error("command failed", exc_info=error)
+        await client.tell(interaction, "Sorry, something went wrong on my side; it has been "
+                                        "logged. Please try again.")
 
     async def tools_ac(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return tool_choices(core, current)
