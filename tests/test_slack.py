@@ -15,7 +15,7 @@ from bot.models import Bundle, Review, Tool
 from bot.store import Store
 from tests.conftest import AZURE, CLAUDE
 from tests.fakes.slack import FakeSlack
-from tests.rigs import SlackRig, settings_for
+from tests.rigs import SECRET, SlackRig, settings_for
 
 def _texts(blocks: list[dict[str, Any]] | str) -> str:
     if isinstance(blocks, str):
@@ -187,3 +187,41 @@ def test_socket_mode_round_trip(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -
         assert ["env-1"] == [a["envelope_id"] for a in fake.socket_acks]
     finally:
         handler.close()
+
+
+def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
+                                                tmp_path: Path) -> None:
+    import re
+    import urllib.request
+
+    from adapters.slack.server import serve_http_in_thread
+    from bot.config import Settings
+
+    settings = Settings(shipbot_db=Path(bot.store.path), slack_signing_secret=SECRET,
+                        slack_client_id="111.222", slack_client_secret="client-secret",
+                        slack_api_url=f"{fake.url}/api/")
+    adapter = SlackAdapter(bot, settings, process_before_response=True)
+    server, _ = serve_http_in_thread(adapter, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
+            html = page.read().decode()
+            cookie = page.headers["Set-Cookie"].split(";")[0]
+        state = re.search(r"state=([\w-]+)", html).group(1)  # type: ignore[union-attr]
+        assert "client_id=111.222" in html
+        callback = urllib.request.Request(f"{base}/slack/oauth_redirect?code=c0de&state={state}",
+                                          headers={"Cookie": cookie})
+        with urllib.request.urlopen(callback, timeout=10) as done:
+            assert 200 == done.status
+        rig = SlackRig(fake, adapter, server.server_port)
+        form = {"command": "/compare", "text": "claude azure", "user_id": "U9", "team_id": "T9",
+                "channel_id": "C9", "channel_name": "general", "trigger_id": "t",
+                "response_url": f"{fake.url}/response/9"}
+        assert 200 == rig.send(urlencode(form), "application/x-www-form-urlencoded")[0]
+        posted = [c for c in fake.calls if c.method == "chat.postMessage"]
+        assert [("C9", "xoxb-installed")] == [(c.params["channel"], c.token) for c in posted]
+        tables = bot.store.db.table_names()
+        assert "slack_installations" in tables and "slack_bots" in tables
+    finally:
+        server.shutdown()
+        server.server_close()

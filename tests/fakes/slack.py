@@ -23,6 +23,7 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    token: str = ""
 
 
 @dataclass
@@ -80,14 +81,20 @@ class FakeSlack:
                 params.update(parse_qsl(body.decode()))
         if method == "chat.postMessage" and self.post_delay:
             await asyncio.sleep(self.post_delay)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self._lock:
-            self.calls.append(Call(method, params))
+            self.calls.append(Call(method, params, token))
         return self._answer(method, params)
 
     def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
         if method == "auth.test":
             return _ok({"url": "https://fake.slack/", "team": "Fake", "user": "shipbot",
                         "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
+        if method == "oauth.v2.access":
+            return _ok({"access_token": "xoxb-installed", "token_type": "bot",
+                        "scope": "commands,chat:write", "bot_user_id": "UBOT2", "app_id": "A1",
+                        "team": {"id": "T9", "name": "Other"}, "enterprise": None,
+                        "authed_user": {"id": "U9"}, "is_enterprise_install": False})
         if method == "apps.connections.open":
             return _ok({"url": f"ws://127.0.0.1:{self.port}/ws"})
         if method == "users.info":
