@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Hashable
 from functools import lru_cache
 from typing import Any
@@ -63,6 +64,11 @@ class SlackAdapter:
         self.bot = bot
         self.settings = settings
         self.refresher = Coalescer(refresh_delay, self._refresh)
+        # After ack() the answer is worked out on our own pool, so bolt's listener threads are
+        # free for the next request's ack at once. With process_before_response (tests, FaaS)
+        # the work runs inline so the HTTP response waits for it.
+        self._inline = process_before_response
+        self._workers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-work")
         self.app = self._build_app(process_before_response)
         register(self.app, self)
 
@@ -96,6 +102,13 @@ class SlackAdapter:
         if found is None or not found.bot_token:
             raise LookupError(f"no installation for workspace {team_id}")
         return slack_client(self.settings, found.bot_token)
+
+    def after_ack(self, work: Callable[[], None]) -> None:
+        """Run the slow part of a listener after its ack()."""
+        if self._inline:
+            work()
+        else:
+            self._workers.submit(work)
 
     # ---- answers -------------------------------------------------------------------------
 
@@ -211,13 +224,16 @@ def register(app: App, adapter: SlackAdapter) -> None:
         def listener(ack: Callable[..., None], command: dict[str, Any],
                      respond: Callable[..., Any], client: WebClient) -> None:
             ack()  # first, well inside Slack's three seconds
-            try:
-                ctx = command_context(command)
-                card = bot.handle(f"{prefix} {command.get('text', '')}".strip(), ctx)
-                adapter.answer(card, ctx, respond, client)
-            except Exception:
-                log.exception("slash command failed")
-                respond(text=APOLOGY, response_type="ephemeral")
+
+            def work() -> None:
+                try:
+                    ctx = command_context(command)
+                    card = bot.handle(f"{prefix} {command.get('text', '')}".strip(), ctx)
+                    adapter.answer(card, ctx, respond, client)
+                except Exception:
+                    log.exception("slash command failed")
+                    respond(text=APOLOGY, response_type="ephemeral")
+            adapter.after_ack(work)
         return listener
 
     app.command("/compare")(slash("compare"))
