@@ -99,6 +99,16 @@ class FakeDiscord:
         assert self._loop is not None
         asyncio.run_coroutine_threadsafe(self._dispatch(event, data), self._loop).result(10)
 
+    def dispatch_many(self, events: list[tuple[str, dict[str, Any]]]) -> None:
+        """Send many DISPATCH events back to back (for bursts and benchmarks)."""
+        assert self._loop is not None
+
+        async def send_all() -> None:
+            for event, data in events:
+                await self._dispatch(event, data)
+
+        asyncio.run_coroutine_threadsafe(send_all(), self._loop).result(120)
+
     async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
         frame = {"op": 0, "t": event, "s": next(self._seq), "d": data}
         for ws in list(self._sockets):
@@ -140,13 +150,7 @@ class FakeDiscord:
     def react(self, message_id: int, emoji: str, uid: int = 42, add: bool = True,
               bot: bool = False, channel_id: int = CHANNEL_ID) -> None:
         """Push MESSAGE_REACTION_ADD or _REMOVE."""
-        data: dict[str, Any] = {"user_id": str(uid), "channel_id": str(channel_id),
-                                "message_id": str(message_id), "guild_id": str(GUILD_ID),
-                                "emoji": {"id": None, "name": emoji}, "type": 0, "burst": False,
-                                "burst_colors": [], "message_author_id": str(BOT_ID)}
-        if add:
-            data["member"] = member(uid, bot=bot)
-        self.dispatch("MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE", data)
+        self.dispatch(*reaction_event(message_id, emoji, uid, add, bot, channel_id))
 
     def original(self, token: str) -> dict[str, Any] | None:
         """The message an interaction's callback created."""
@@ -330,3 +334,15 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
     # discord.py decodes JSON only when Content-Type is exactly application/json.
     return web.Response(body=json.dumps(data).encode(), status=status,
                         headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def reaction_event(message_id: int, emoji: str, uid: int = 42, add: bool = True,
+                   bot: bool = False, channel_id: int = CHANNEL_ID) -> tuple[str, dict[str, Any]]:
+    """A MESSAGE_REACTION_ADD or _REMOVE event as the gateway sends it."""
+    data: dict[str, Any] = {"user_id": str(uid), "channel_id": str(channel_id),
+                            "message_id": str(message_id), "guild_id": str(GUILD_ID),
+                            "emoji": {"id": None, "name": emoji}, "type": 0, "burst": False,
+                            "burst_colors": [], "message_author_id": str(BOT_ID)}
+    if add:
+        data["member"] = member(uid, bot=bot)
+    return ("MESSAGE_REACTION_ADD" if add else "MESSAGE_REACTION_REMOVE"), data

@@ -1,0 +1,78 @@
+"""Publishing and dispatch figures.
+
+Run: .venv/bin/python benchmarks/bench_publish.py [subscriptions] [dispatch-count] [rate]
+1. Publishing one new verdict with N (default 10,000) matching subscriptions: seconds to import
+   and queue every delivery in one transaction. Target <= 1 s.
+2. Dispatch throughput through the real Slack adapter against the fake Slack Web API (its own
+   process), at a configured rate: posts/s achieved vs the rate set.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.slack.app import SlackAdapter  # noqa: E402
+from adapters.slack.poster import SlackPoster  # noqa: E402
+from benchmarks.bench_slack import fake_in_child  # noqa: E402
+from bot.bootstrap import open_bot  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.dispatch import Dispatcher  # noqa: E402
+from bot.publishing import publish_files  # noqa: E402
+from bot.store import utcnow  # noqa: E402
+
+
+def new_verdict(directory: Path, tool_id: str) -> Path:
+    """A JSON file with one new tool and its four reviews."""
+    path = directory / f"{tool_id}.json"
+    reviews = [{"persona": p, "score": 80, "verdict": "ship"}
+               for p in ("Builder", "Skeptic", "Futurist", "Founder")]
+    path.write_text(json.dumps({"tools": [{"id": tool_id, "name": tool_id.title(),
+                                           "short_name": tool_id.title(), "vendor": "Bench",
+                                           "category": "Developer Tools", "reviews": reviews}]}))
+    return path
+
+
+def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
+    """Print both figures."""
+    child, fake_url = fake_in_child()
+    tmp = Path(tempfile.mkdtemp())
+    settings = Settings(shipbot_db=tmp / "pub.db", slack_bot_token="xoxb-bench",
+                        slack_signing_secret="s", slack_api_url=f"{fake_url}/api/")
+    bot = open_bot(settings.shipbot_db)
+    with bot.store.transaction() as db:
+        db["subscriptions"].insert_all(
+            ({"platform": "slack", "workspace": "T1", "channel": f"C{n:06d}", "filter_json": "{}",
+              "filter_text": "everything", "created_by": "bench", "created_at": utcnow(),
+              "active": 1, "disabled_reason": "", "failures": 0} for n in range(subscriptions)),
+            batch_size=2000)
+    start = time.perf_counter()
+    result = publish_files(bot, [new_verdict(tmp, "bench-one")])
+    elapsed = time.perf_counter() - start
+    print(f"publish: 1 verdict -> {result.queued} deliveries queued in {elapsed:.3f} s", flush=True)
+
+    dispatcher = Dispatcher(bot.store, SlackPoster(SlackAdapter(bot, settings)), rate=rate)
+    sent_before = _sent(bot)
+    start = time.perf_counter()
+    while _sent(bot) - sent_before < dispatch_count and time.perf_counter() - start < 300:
+        dispatcher.run_once()
+    elapsed = time.perf_counter() - start
+    done = _sent(bot) - sent_before
+    print(f"dispatch: {done} posts in {elapsed:.2f} s = {done / elapsed:.1f} posts/s "
+          f"(configured rate {rate:g}/s)")
+    child.kill()
+
+
+def _sent(bot) -> int:  # type: ignore[no-untyped-def]
+    return bot.store.db.execute("SELECT count(*) FROM deliveries WHERE status='sent'").fetchone()[0]
+
+
+if __name__ == "__main__":
+    args = [float(a) for a in sys.argv[1:]]
+    main(int(args[0]) if args else 10_000, int(args[1]) if len(args) > 1 else 500,
+         args[2] if len(args) > 2 else 50.0)
