@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import getpass
 import sys
 from pathlib import Path
@@ -31,21 +33,15 @@ def _enable_history() -> None:
     except ImportError:  # Windows without pyreadline: still usable, just no history
         return
     history = Path.home() / ".shipbot_history"
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(history)
-    except OSError:
-        pass
     readline.set_history_length(1000)
-    import atexit
-
     atexit.register(lambda: _save_history(readline, history))
 
 
 def _save_history(readline: object, history: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         readline.write_history_file(history)  # type: ignore[attr-defined]
-    except OSError:
-        pass
 
 
 def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:

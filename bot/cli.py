@@ -243,7 +243,8 @@ def discord_() -> None:
 @pass_env
 def invite_url(env: Env, application_id: int | None) -> None:
     """Print the OAuth2 URL that adds the bot with the scopes and permissions it needs."""
-    from adapters.discord.invite import application_id_from_token, invite_url as build
+    from adapters.discord.invite import application_id_from_token
+    from adapters.discord.invite import invite_url as build
 
     app_id = application_id or env.settings.discord_application_id
     if app_id is None and env.settings.discord_token:

@@ -7,7 +7,13 @@ import threading
 from collections.abc import Callable
 
 from bot.cards import (
-    Card, Choice, compare_card, error_card, info_card, score_bar, verdict_card,
+    Card,
+    Choice,
+    compare_card,
+    error_card,
+    info_card,
+    score_bar,
+    verdict_card,
 )
 from bot.decision import decide
 from bot.filters import FILTER_HELP, FilterError, parse_filter
@@ -93,9 +99,7 @@ class ShipBot:
             return self._one_name(query, found.parts)
         for position, part in enumerate(found.parts):
             if not part.ok:
-                others = [p.best.tool_id if p.best else p.query for p in found.parts]
-                return did_you_mean(part, lambda tid, i=position, o=others: "compare " + " vs ".join(
-                    tid if n == i else x for n, x in enumerate(o)))
+                return did_you_mean(part, _replace_part(found.parts, position))
         ids = found.tool_ids
         if len(set(ids)) < len(ids):
             name = found.parts[0].best.name if found.parts[0].best else ids[0]
@@ -280,6 +284,16 @@ class ShipBot:
         lines = [f"#{s.id} {s.filter_text} — by {s.created_by} on {s.created_at[:10]}"
                  + ("" if s.active else f" (disabled: {s.disabled_reason})") for s in subs]
         return info_card("Subscriptions", lines)
+
+
+def _replace_part(parts: tuple[Resolution, ...], position: int) -> Callable[[str], str]:
+    """The compare command with one name swapped for a candidate's id, the others kept."""
+    names = [p.best.tool_id if p.ok and p.best else p.query for p in parts]
+
+    def command(tool_id: str) -> str:
+        return "compare " + " vs ".join(tool_id if n == position else x
+                                         for n, x in enumerate(names))
+    return command
 
 
 def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> Card:

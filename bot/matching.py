@@ -167,8 +167,9 @@ class NameIndex:
         exact = list(itertools.islice(hits, MAX_SUGGESTIONS))
         if exact:
             matches = tuple(Match(self.ids[i], self.names[i], 100.0) for i in exact)
-            status = "ok" if len(matches) == 1 else "ambiguous"
-            return Resolution(text, status, matches[:MAX_SUGGESTIONS])
+            if len(matches) == 1:
+                return Resolution(text, "ok", matches)
+            return Resolution(text, "ambiguous", matches)
         scored = self._score(query, self._candidates(query.split(), prefix_last=False))
         return self._judge(text, scored)
 

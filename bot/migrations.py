@@ -14,7 +14,7 @@ migration = MIGRATIONS.append
 @migration
 def m001_initial(db: sqlite_utils.Database) -> None:
     """Tools, aliases, reviews, comparisons, votes, card messages, subscriptions, deliveries."""
-    db["tools"].create(
+    db.table("tools").create(
         {
             "id": str, "name": str, "short_name": str, "vendor": str, "vendor_initial": str,
             "category": str, "tagline": str, "best_for": str, "pricing_model": str,
@@ -22,54 +22,54 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["aliases"].create({"alias": str, "tool_id": str, "explicit": int}, pk=("alias", "tool_id"))
-    db["aliases"].create_index(["tool_id"])
-    db["reviews"].create(
+    db.table("aliases").create({"alias": str, "tool_id": str, "explicit": int}, pk=("alias", "tool_id"))
+    db.table("aliases").create_index(["tool_id"])
+    db.table("reviews").create(
         {"tool_id": str, "persona": str, "score": int, "verdict": str, "text": str},
         pk=("tool_id", "persona"),
     )
-    db["comparisons"].create(
+    db.table("comparisons").create(
         {"id": str, "tool_ids": str, "published": str, "source": str}, pk="id"
     )
-    db["votes"].create(
+    db.table("votes").create(
         {"platform": str, "workspace": str, "user": str, "tool_id": str, "choice": str,
          "updated_at": str},
         pk=("platform", "workspace", "user", "tool_id"),
     )
-    db["votes"].create_index(["tool_id", "choice"])
-    db["card_messages"].create(
+    db.table("votes").create_index(["tool_id", "choice"])
+    db.table("card_messages").create(
         {"platform": str, "channel": str, "message_id": str, "workspace": str, "kind": str,
          "tool_ids": str, "created_at": str},
         pk=("platform", "channel", "message_id"),
     )
-    db["subscriptions"].create(
+    db.table("subscriptions").create(
         {"id": int, "platform": str, "workspace": str, "channel": str, "filter_json": str,
          "filter_text": str, "created_by": str, "created_at": str, "active": int,
          "disabled_reason": str, "failures": int},
         pk="id",
     )
-    db["subscriptions"].create_index(
+    db.table("subscriptions").create_index(
         ["platform", "workspace", "channel", "filter_text"], unique=True
     )
-    db["publications"].create(
+    db.table("publications").create(
         {"id": int, "subject": str, "tool_ids": str, "card_json": str, "created_at": str},
         pk="id",
     )
-    db["deliveries"].create(
+    db.table("deliveries").create(
         {"id": int, "publication_id": int, "subscription_id": int, "platform": str,
          "workspace": str, "channel": str, "status": str, "attempts": int,
          "next_attempt_at": float, "claimed_until": float, "last_error": str,
          "message_id": str, "created_at": str, "sent_at": str},
         pk="id", foreign_keys=[("publication_id", "publications", "id")],
     )
-    db["deliveries"].create_index(["status", "platform", "next_attempt_at"])
-    db["deliveries"].create_index(["subscription_id", "publication_id"], unique=True)
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["meta"].insert({"key": "catalog_version", "value": "0"})
+    db.table("deliveries").create_index(["status", "platform", "next_attempt_at"])
+    db.table("deliveries").create_index(["subscription_id", "publication_id"], unique=True)
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("meta").insert({"key": "catalog_version", "value": "0"})
 
 
 @migration
 def m002_seen_events(db: sqlite_utils.Database) -> None:
     """Platform event ids already handled, so a retried delivery is not counted twice."""
-    db["seen_events"].create({"platform": str, "event_id": str, "seen_at": str},
+    db.table("seen_events").create({"platform": str, "event_id": str, "seen_at": str},
                              pk=("platform", "event_id"))

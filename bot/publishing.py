@@ -107,7 +107,7 @@ def _queue(bot: ShipBot, item: Announcement) -> None:
     """Store the card once and one pending delivery per matching subscription."""
     db = bot.store.db
     now = utcnow()
-    pub_id = db["publications"].insert(
+    pub_id = db.table("publications").insert(
         {"subject": item.subject, "tool_ids": ",".join(item.tool_ids),
          "card_json": item.card.model_dump_json(), "created_at": now}).last_pk
     ids = list(item.subscription_ids)

@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.migrations import MIGRATIONS
-from bot.models import Bundle, Comparison, Review, Subscription, Tool, Verdict, slugify
+from bot.models import Bundle, Review, Subscription, Tool, Verdict, slugify
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -144,7 +144,7 @@ class Store:
 
     def is_empty(self) -> bool:
         """True when no tool has been loaded yet."""
-        return self.db["tools"].count == 0
+        return self.db.table("tools").count == 0
 
     def import_bundle(self, bundle: Bundle) -> ImportResult:
         """Upsert every tool, alias, review and comparison of `bundle` in one transaction."""
@@ -181,7 +181,7 @@ class Store:
             if missing:
                 raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
             cid = "-vs-".join(comparison.tools)
-            self.db["comparisons"].upsert(
+            self.db.table("comparisons").upsert(
                 {"id": cid, "tool_ids": json.dumps(comparison.tools),
                  "published": _iso(comparison.published), "source": comparison.source},
                 pk="id",
@@ -197,15 +197,15 @@ class Store:
             # A page import knows less than the bundled JSON (no vendor, no date): merge.
             row = {k: v for k, v in row.items() if v not in ("", None) or k == "id"}
         row["updated_at"] = utcnow()
-        self.db["tools"].upsert(row, pk="id")
+        self.db.table("tools").upsert(row, pk="id")
         # Aliases only grow on import: a page carries none and must not erase curated ones.
-        self.db["aliases"].upsert_all(
+        self.db.table("aliases").upsert_all(
             [{"alias": a.lower(), "tool_id": tool.id, "explicit": 1} for a in tool.aliases],
             pk=("alias", "tool_id"),
         )
         if tool.reviews:
             self.db.execute("DELETE FROM reviews WHERE tool_id = ?", [tool.id])
-            self.db["reviews"].insert_all(
+            self.db.table("reviews").insert_all(
                 [{"tool_id": tool.id, **r.model_dump()} for r in tool.reviews],
                 pk=("tool_id", "persona"),
             )
@@ -282,7 +282,7 @@ class Store:
     def set_vote(self, platform: str, workspace: str, user: str, tool_id: str,
                  choice: Verdict) -> None:
         """Record or replace one user's vote on one tool."""
-        self.db["votes"].upsert(
+        self.db.table("votes").upsert(
             {"platform": platform, "workspace": workspace, "user": user, "tool_id": tool_id,
              "choice": choice, "updated_at": utcnow()},
             pk=("platform", "workspace", "user", "tool_id"),
@@ -330,7 +330,7 @@ class Store:
 
     def remember_card(self, ref: CardRef) -> None:
         """Map a posted platform message to the card kind and tools it shows."""
-        self.db["card_messages"].upsert(
+        self.db.table("card_messages").upsert(
             {"platform": ref.platform, "channel": ref.channel, "message_id": ref.message_id,
              "workspace": ref.workspace, "kind": ref.kind, "tool_ids": json.dumps(ref.tool_ids),
              "created_at": utcnow()},
@@ -365,7 +365,7 @@ class Store:
                     "UPDATE subscriptions SET active=1, disabled_reason='', failures=0, "
                     "created_by=?, created_at=? WHERE id=?", [created_by, utcnow(), row[0]])
                 return self.subscription(row[0]), True  # type: ignore[return-value]
-            sid = self.db["subscriptions"].insert(
+            sid = self.db.table("subscriptions").insert(
                 {"platform": platform, "workspace": workspace, "channel": channel,
                  "filter_json": filter_json, "filter_text": filter_text, "created_by": created_by,
                  "created_at": utcnow(), "active": 1, "disabled_reason": "", "failures": 0},
@@ -419,7 +419,7 @@ class Store:
 
     def stats(self) -> dict[str, int]:
         """Counts of the things a user adds: tools, reviews, comparisons, votes, subscriptions."""
-        return {t: self.db[t].count for t in
+        return {t: self.db.table(t).count for t in
                 ("tools", "reviews", "comparisons", "votes", "subscriptions")}
 
 

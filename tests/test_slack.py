@@ -17,6 +17,7 @@ from tests.conftest import AZURE, CLAUDE
 from tests.fakes.slack import FakeSlack
 from tests.rigs import SECRET, SlackRig, settings_for
 
+
 def _texts(blocks: list[dict[str, Any]] | str) -> str:
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
@@ -66,7 +67,7 @@ def test_verdict_and_shipbot_help(rig: SlackRig) -> None:
 
 def test_button_vote_toggles_and_updates_card(rig: SlackRig, store: Store) -> None:
     rig.command("/compare", "claude azure")
-    ts = rig.posted()[0]["ts"] if "ts" in rig.posted()[0] else "1700000001.000100"
+    ts = "1700000001.000100"  # the fake's first message
     rig.click("shipbot_vote_1", json.dumps({"pos": 1, "choice": "ship"}), ts)
     assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.community([CLAUDE, AZURE])
     assert rig.fake.wait_for(lambda: len(rig.fake.of("chat.update")) >= 1)

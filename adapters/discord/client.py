@@ -61,10 +61,11 @@ class ShipbotDiscord(discord.AutoShardedClient):
     """An auto-sharded client wired to the core."""
 
     def __init__(self, core: ShipBot, settings: Settings, refresh_delay: float = 1.0,
-                 **options: object) -> None:
+                 guild_ready_timeout: float = 2.0) -> None:
         configure_endpoints(settings)
-        super().__init__(intents=intents(), allowed_mentions=NO_PINGS,  # type: ignore[arg-type]
-                         shard_count=1 if settings.discord_gateway_url else None, **options)
+        super().__init__(intents=intents(), allowed_mentions=NO_PINGS,
+                         shard_count=1 if settings.discord_gateway_url else None,
+                         guild_ready_timeout=guild_ready_timeout)
         self.core = core
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
@@ -118,15 +119,16 @@ class ShipbotDiscord(discord.AutoShardedClient):
         from adapters.discord.commands import ChoiceView
 
         embed = render_embed(card)
-        view = ChoiceView(self, card) if card.choices and card.kind == "did_you_mean" else None
-        kwargs: dict[str, object] = {"embed": embed, "allowed_mentions": NO_PINGS}
-        if view is not None:
-            kwargs["view"] = view
+        view = ChoiceView(self, card) if card.choices and card.kind == "did_you_mean" \
+            else discord.utils.MISSING
+        message: discord.Message
         if interaction.response.is_done():
-            message = await interaction.followup.send(**kwargs, ephemeral=card.ephemeral,  # type: ignore[arg-type]
-                                                      wait=True)
+            message = await interaction.followup.send(
+                embed=embed, view=view, ephemeral=card.ephemeral, allowed_mentions=NO_PINGS,
+                wait=True)
         else:
-            await interaction.response.send_message(**kwargs, ephemeral=card.ephemeral)  # type: ignore[arg-type]
+            await interaction.response.send_message(
+                embed=embed, view=view, ephemeral=card.ephemeral, allowed_mentions=NO_PINGS)
             if card.ephemeral or not card.votable:
                 return
             message = await interaction.original_response()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -143,7 +143,8 @@ class SlackAdapter:
 
     def _refresh(self, key: Hashable) -> None:
         """Coalesced: re-render a card from the store and chat.update it once."""
-        workspace, channel, ts = key  # type: ignore[misc]
+        assert isinstance(key, tuple)
+        workspace, channel, ts = (str(k) for k in key)
         ref = self.bot.store.card_at(PLATFORM, channel, ts)
         if ref is None:
             return
