@@ -173,3 +173,22 @@ def error_card(message: str, hint: str = "") -> Card:
 def info_card(title: str, lines: list[str], ephemeral: bool = True) -> Card:
     """A short confirmation or listing."""
     return Card(kind="info", title=title, lines=lines, ephemeral=ephemeral)
+
+
+def column_facts(column: Column) -> list[tuple[str, str]]:
+    """(label, text) lines every platform shows for a tool; the first has no label."""
+    pricing = column.pricing_model + (f" — {column.pricing_text}" if column.pricing_text else "")
+    facts = [
+        ("", " · ".join(x for x in (column.vendor, column.category) if x)),
+        ("Panel", f"{column.panel_line} (mean {column.mean:g})"),
+        ("Community", column.community_line),
+        ("Pricing", pricing),
+        ("Best for", column.best_for),
+    ]
+    return [(label, text) for label, text in facts if text]
+
+
+def score_cells(row: ScoreRow) -> str:
+    """A scorecard row's cells: `████████▌░` 88 ship | … (no markup to escape)."""
+    return " | ".join(f"`{score_bar(s)}` {s if s is not None else '--'} {v or ''}"
+                      for s, v in zip(row.scores, row.verdicts, strict=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.cards import Card, Column, score_bar
+from bot.cards import Card, Column, column_facts, score_cells
 
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
@@ -77,24 +77,15 @@ def _column_name(column: Column, count: int) -> str:
 
 
 def _column_value(column: Column) -> str:
-    lines = [
-        safe(" · ".join(x for x in (column.vendor, column.category) if x)),
-        f"**Panel:** {safe(column.panel_line)} (mean {column.mean:g})",
-        f"**Community:** {safe(column.community_line)}",
-        f"**Pricing:** {safe(column.pricing_model)}"
-        + (f" — {safe(column.pricing_text)}" if column.pricing_text else ""),
-        f"**Best for:** {safe(column.best_for)}" if column.best_for else "",
-    ]
-    return "\n".join(x for x in lines if x)
+    return "\n".join(f"**{label}:** {safe(text)}" if label else safe(text)
+                     for label, text in column_facts(column))
 
 
 def _scorecard(card: Card) -> str:
     rows = []
     for row in card.scorecard:
-        cells = " | ".join(f"`{score_bar(s)}` {s if s is not None else '--'} {v or ''}"
-                           for s, v in zip(row.scores, row.verdicts, strict=True))
         prefers = f" → {safe(row.prefers)}" if row.prefers and len(row.scores) > 1 else ""
-        rows.append(f"**{safe(row.persona)}** {cells}{prefers}")
+        rows.append(f"**{safe(row.persona)}** {score_cells(row)}{prefers}")
     return "\n".join(rows)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.cards import Card, Column, score_bar
+from bot.cards import Card, Column, column_facts, score_cells
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000  # section text
@@ -82,25 +82,17 @@ def fallback_text(card: Card) -> str:
 
 def _field(column: Column, lettered: bool) -> dict[str, Any]:
     label = f"[{column.label}] " if lettered else ""
-    lines = [
-        f"*{escape(label + column.short_name)}*",
-        escape(" · ".join(x for x in (column.vendor, column.category) if x)),
-        f"Panel: {escape(column.panel_line)} (mean {column.mean:g})",
-        f"Community: {escape(column.community_line)}",
-        f"Pricing: {escape(column.pricing_model)}"
-        + (f" — {escape(column.pricing_text)}" if column.pricing_text else ""),
-        f"Best for: {escape(column.best_for)}" if column.best_for else "",
-    ]
-    return {"type": "mrkdwn", "text": trim("\n".join(x for x in lines if x), MAX_FIELD)}
+    lines = [f"*{escape(label + column.short_name)}*"]
+    lines += [f"{name}: {escape(text)}" if name else escape(text)
+              for name, text in column_facts(column)]
+    return {"type": "mrkdwn", "text": trim("\n".join(lines), MAX_FIELD)}
 
 
 def _scorecard(card: Card) -> str:
     rows = ["*Reviewer scorecard*"]
     for row in card.scorecard:
-        cells = " | ".join(f"`{score_bar(s)}` {s if s is not None else '--'} {v or ''}"
-                           for s, v in zip(row.scores, row.verdicts, strict=True))
         prefers = f" → {escape(row.prefers)}" if row.prefers and len(row.scores) > 1 else ""
-        rows.append(f"*{escape(row.persona)}*: {cells}{prefers}")
+        rows.append(f"*{escape(row.persona)}*: {score_cells(row)}{prefers}")
     return "\n".join(rows)
 
 

@@ -12,13 +12,14 @@ import itertools
 import json
 import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.server import BackgroundServer, wait_for
 
 APP_ID, BOT_ID, GUILD_ID, CHANNEL_ID = 100000000000000001, 100000000000000002, 200000000000000001, 300000000000000001
 STAMP = "2026-11-24T00:00:00.000000+00:00"
@@ -85,12 +86,7 @@ class FakeDiscord:
 
     def wait_for(self, check: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Poll until `check()` is true or the timeout passes (bounded)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return True
-            time.sleep(0.02)
-        return check()
+        return wait_for(check, timeout)
 
     # ---- pushing events ------------------------------------------------------------------
 
@@ -297,37 +293,22 @@ class FakeDiscord:
 
     def start(self) -> FakeDiscord:
         """Serve on a free 127.0.0.1 port from a background thread."""
-        ready = threading.Event()
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
 
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(loop)
-            self._loop = loop
-            app = web.Application()
-            app.router.add_get("/gateway", self._gateway)
-            app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-            runner = web.AppRunner(app, access_log=None)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
-            loop.run_forever()
+        async def close_sockets() -> None:
             for ws in list(self._sockets):
-                loop.run_until_complete(ws.close())
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
+                await ws.close()
 
-        self._thread = threading.Thread(target=run, name="fake-discord", daemon=True)
-        self._thread.start()
-        assert ready.wait(10), "fake Discord did not start"
+        self._server = BackgroundServer(app, "fake-discord", on_stop=close_sockets)
+        self._server.start(before=lambda loop: setattr(self, "_loop", loop))
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop the server thread."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        self._server.stop()
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

@@ -16,6 +16,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.server import BackgroundServer, wait_for
+
 
 @dataclass
 class Call:
@@ -56,12 +58,7 @@ class FakeSlack:
 
     def wait_for(self, check: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Poll until `check()` is true or the timeout passes (bounded)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return True
-            time.sleep(0.02)
-        return check()
+        return wait_for(check, timeout)
 
     def send_envelope(self, envelope: dict[str, Any]) -> None:
         """Push a Socket Mode envelope to the connected client."""
@@ -145,38 +142,23 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         """Serve on a free 127.0.0.1 port from a background thread."""
-        ready = threading.Event()
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_get("/ws", self._socket)
+        self._server = BackgroundServer(app, "fake-slack")
 
-        def run() -> None:
-            loop = asyncio.new_event_loop()
+        def bind(loop: asyncio.AbstractEventLoop) -> None:
             self._loop = loop
-            asyncio.set_event_loop(loop)
             self._envelopes = asyncio.Queue()
-            app = web.Application()
-            app.router.add_route("*", "/api/{method}", self._api)
-            app.router.add_post("/response/{id}", self._response_url)
-            app.router.add_get("/ws", self._socket)
-            runner = web.AppRunner(app, access_log=None)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            loop.run_until_complete(site.start())
-            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            self._runner = runner
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(runner.cleanup())
-            loop.close()
 
-        self._thread = threading.Thread(target=run, name="fake-slack", daemon=True)
-        self._thread.start()
-        assert ready.wait(10), "fake Slack did not start"
+        self._server.start(before=bind)
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop the server thread."""
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
+        self._server.stop()
 
 
 def _ok(data: dict[str, Any]) -> web.Response:
