@@ -123,6 +123,8 @@ def _reason(scored: list[ToolScore], toss_up: bool, prefs: tuple[PersonaPreferen
     if votes:
         text += f", community {first.votes_ship} ship / {first.votes_skip} skip"
     text += "."
+    if len(scored) > 2:
+        text += " Ranking: " + " > ".join(f"{s.name} ({s.overall:g})" for s in scored) + "."
     for persona in dissenters:
         pref = next(p for p in prefs if p.persona == persona)
         other = pref.prefers or ""

@@ -87,3 +87,23 @@ def test_installed_console_script(tmp_path: Path) -> None:
     module = subprocess.run([sys.executable, "-m", "bot", "verdict", "nothing-like-this"],
                             capture_output=True, text=True, env=env, timeout=60)
     assert 1 == module.returncode
+
+
+def test_run_without_credentials_says_what_to_set(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for name in ("SLACK_BOT_TOKEN", "SLACK_CLIENT_ID", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    result = _run(tmp_path / "a.db", "run")
+    assert 2 == result.exit_code
+    assert "No platform credentials are set" in result.output
+    assert "shipbot console" in result.output
+
+
+def test_secrets_never_print(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    monkeypatch.setenv("DISCORD_TOKEN", "discord-very-secret")
+    settings = Settings()
+    assert "xoxb-very-secret" == settings.slack_bot_token.get_secret_value()  # type: ignore[union-attr]
+    shown = repr(settings) + str(settings) + settings.model_dump_json()
+    assert "very-secret" not in shown

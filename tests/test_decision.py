@@ -59,3 +59,4 @@ def test_four_tools_ranked() -> None:
     decision = decide(tools, {})
     assert ["beta", "delta", "gamma", "alpha"] == [s.tool_id for s in decision.ranking]
     assert "beta" == decision.pick
+    assert ("Ranking: Beta (92) > Delta (85.6) > Gamma (80) > Alpha (68).") in decision.reason

@@ -168,3 +168,19 @@ def test_missing_permission_to_react_is_explained(drig: DiscordRig) -> None:
     followup = drig.fake.of("POST", rf"^/webhooks/\d+/{token}$")[0].body
     assert "give me Add Reactions" in followup["content"]
     assert 64 == followup["flags"]
+
+
+def test_guild_sync_when_guild_id_is_set(fake_discord, bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.client import ShipbotDiscord
+    from bot.config import Settings
+    from tests.fakes.discord import GUILD_ID
+
+    settings = Settings(shipbot_db=tmp_path / "g.db", discord_token="t",
+                        discord_api_url=fake_discord.api_url, discord_guild_id=GUILD_ID)
+    rig = DiscordRig(fake_discord, ShipbotDiscord(bot, settings, guild_ready_timeout=0.1)).start()
+    try:
+        synced = fake_discord.of("PUT", rf"^/applications/\d+/guilds/{GUILD_ID}/commands$")
+        assert 1 == len(synced)
+        assert "compare" in [c["name"] for c in synced[0].body]
+    finally:
+        rig.stop()
