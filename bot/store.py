@@ -57,6 +57,8 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
+        self._cache: dict[str, Tool] = {}
+        self._cache_version = -1
         self._migrate()
 
     @classmethod
@@ -165,9 +167,9 @@ class Store:
         changed: list[str] = []
         verdict_changes: dict[str, tuple[str, str]] = {}
         for tool in bundle.tools:
-            before = self.tool(tool.id)
+            before = self.tool(tool.id, cached=False)
             self._write_tool(tool)
-            after = self.tool(tool.id)
+            after = self.tool(tool.id, cached=False)
             if before is None:
                 added.append(tool.id)
             elif before != after:
@@ -177,7 +179,7 @@ class Store:
                     verdict_changes[tool.id] = (old, new)
         ids: list[str] = []
         for comparison in bundle.comparisons:
-            missing = [t for t in comparison.tools if self.tool(t) is None]
+            missing = [t for t in comparison.tools if self.tool(t, cached=False) is None]
             if missing:
                 raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
             cid = "-vs-".join(comparison.tools)
@@ -210,14 +212,27 @@ class Store:
                 pk=("tool_id", "persona"),
             )
 
-    def tool(self, tool_id: str) -> Tool | None:
+    def tool(self, tool_id: str, cached: bool = True) -> Tool | None:
         """One tool with its explicit aliases and reviews, or None."""
-        found = self.tools([tool_id])
-        return found.get(tool_id)
+        return self.tools([tool_id], cached).get(tool_id)
 
-    def tools(self, tool_ids: Iterable[str]) -> dict[str, Tool]:
-        """Tools by id, each with aliases and reviews; unknown ids are left out."""
+    def tools(self, tool_ids: Iterable[str], cached: bool = True) -> dict[str, Tool]:
+        """Tools by id, each with aliases and reviews; unknown ids are left out.
+
+        Tools change only through imports, which bump catalog_version, so loaded tools are
+        cached until the version moves (callers must not mutate them)."""
         ids = list(dict.fromkeys(tool_ids))
+        if not cached:
+            return self._load_tools(ids)
+        version = self.catalog_version()
+        if version != self._cache_version or len(self._cache) > 4096:
+            self._cache, self._cache_version = {}, version
+        missing = [i for i in ids if i not in self._cache]
+        if missing:
+            self._cache.update(self._load_tools(missing))
+        return {i: self._cache[i] for i in ids if i in self._cache}
+
+    def _load_tools(self, ids: list[str]) -> dict[str, Tool]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
@@ -330,12 +345,13 @@ class Store:
 
     def remember_card(self, ref: CardRef) -> None:
         """Map a posted platform message to the card kind and tools it shows."""
-        self.db.table("card_messages").upsert(
-            {"platform": ref.platform, "channel": ref.channel, "message_id": ref.message_id,
-             "workspace": ref.workspace, "kind": ref.kind, "tool_ids": json.dumps(ref.tool_ids),
-             "created_at": utcnow()},
-            pk=("platform", "channel", "message_id"),
-        )
+        # Plain SQL: this runs once per posted card, on the hot path of every command.
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO card_messages (platform, channel, message_id, workspace, "
+                "kind, tool_ids, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [ref.platform, ref.channel, ref.message_id, ref.workspace, ref.kind,
+                 json.dumps(ref.tool_ids), utcnow()])
 
     def card_at(self, platform: str, channel: str, message_id: str) -> CardRef | None:
         """The card a platform message shows, or None if it is not one of ours."""
