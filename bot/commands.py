@@ -118,6 +118,9 @@ class ShipBot:
         """The compare card for known tool ids (also used to refresh a card after votes)."""
         tools = self.store.tools(ids)
         ordered = [tools[i] for i in ids if i in tools]
+        if len(ordered) < 2:
+            return error_card("One of those tools is no longer in the catalog.",
+                              "Run the comparison again, e.g. `compare claude azure`.")
         votes = self.store.community(ids)
         return compare_card(ordered, votes, decide(ordered, votes))
 

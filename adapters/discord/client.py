@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Hashable
 
 import discord
@@ -70,6 +71,9 @@ class ShipbotDiscord(discord.AutoShardedClient):
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
         self.refresher = Coalescer(refresh_delay, self._refresh_from_thread)
+        # Votes are written off the event loop (a busy database must not stall the gateway)
+        # by one thread, so each user's add and remove land in the order they happened.
+        self._votes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="discord-votes")
         from adapters.discord.commands import register
 
         register(self.tree, self)
@@ -173,11 +177,18 @@ class ShipbotDiscord(discord.AutoShardedClient):
             cached = self.get_user(payload.user_id)
             if cached is not None and cached.bot:
                 return
-            self._count(payload, added)
+            self._votes.submit(self._count, payload, added)
         except Exception:  # one bad event is logged and skipped
             log.exception("reaction event failed")
 
     def _count(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+        """On the votes thread: record the vote and schedule a card refresh."""
+        try:
+            self._record(payload, added)
+        except Exception:  # one bad event is logged and skipped
+            log.exception("reaction vote failed")
+
+    def _record(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
         ref = self.core.store.card_at(PLATFORM, str(payload.channel_id), str(payload.message_id))
         if ref is None:
             return

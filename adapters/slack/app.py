@@ -69,6 +69,8 @@ class SlackAdapter:
         # the work runs inline so the HTTP response waits for it.
         self._inline = process_before_response
         self._workers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-work")
+        # Votes go through one thread so a quick add-then-remove is applied in that order.
+        self._votes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-votes")
         self.app = self._build_app(process_before_response)
         register(self.app, self)
 
@@ -103,12 +105,12 @@ class SlackAdapter:
             raise LookupError(f"no installation for workspace {team_id}")
         return slack_client(self.settings, found.bot_token)
 
-    def after_ack(self, work: Callable[[], None]) -> None:
-        """Run the slow part of a listener after its ack()."""
+    def after_ack(self, work: Callable[[], None], in_order: bool = False) -> None:
+        """Run the slow part of a listener after its ack(); votes one at a time, in order."""
         if self._inline:
             work()
         else:
-            self._workers.submit(work)
+            (self._votes if in_order else self._workers).submit(work)
 
     # ---- answers -------------------------------------------------------------------------
 
@@ -245,11 +247,14 @@ def register(app: App, adapter: SlackAdapter) -> None:
     def vote_button(ack: Callable[..., None], body: dict[str, Any],
                     respond: Callable[..., Any]) -> None:
         ack()
-        try:
-            adapter.on_vote_button(body, respond)
-        except Exception:
-            log.exception("vote button failed")
-            respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+        def work() -> None:
+            try:
+                adapter.on_vote_button(body, respond)
+            except Exception:
+                log.exception("vote button failed")
+                respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+        adapter.after_ack(work, in_order=True)
 
     @app.action(re.compile(r"^shipbot_choose_"))
     def choose_button(ack: Callable[..., None], body: dict[str, Any],
@@ -267,10 +272,12 @@ def register(app: App, adapter: SlackAdapter) -> None:
     def reaction(added: bool) -> Callable[..., None]:
         def listener(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any],
                      client: WebClient) -> None:
-            try:
-                adapter.on_reaction(body, event, context.get("bot_user_id"), client, added)
-            except Exception:
-                log.exception("reaction event failed")
+            def work() -> None:
+                try:
+                    adapter.on_reaction(body, event, context.get("bot_user_id"), client, added)
+                except Exception:  # one bad event is logged and skipped
+                    log.exception("reaction event failed")
+            adapter.after_ack(work, in_order=True)
         return listener
 
     app.event("reaction_added")(reaction(True))
