@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 
 import discord
 import yarl
