@@ -28,6 +28,10 @@ def run(bot: ShipBot, settings: Settings, host: str, port: int, rate: float) -> 
         raise NothingToRun(
             "No platform credentials are set: set SLACK_BOT_TOKEN (and SLACK_SIGNING_SECRET or "
             "SLACK_APP_TOKEN) or DISCORD_TOKEN. To try the bot without them: shipbot console.")
+    if slack_on and not settings.slack_app_token and not settings.slack_signing_secret:
+        raise NothingToRun(
+            "Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information -> Signing Secret) to "
+            "verify requests; or set SLACK_APP_TOKEN to use Socket Mode instead.")
     stop = threading.Event()
     closers: list[Callable[[], None]] = []
     if slack_on:

@@ -107,3 +107,13 @@ def test_secrets_never_print(monkeypatch) -> None:  # type: ignore[no-untyped-de
     assert "xoxb-very-secret" == settings.slack_bot_token.get_secret_value()  # type: ignore[union-attr]
     shown = repr(settings) + str(settings) + settings.model_dump_json()
     assert "very-secret" not in shown
+
+
+def test_slack_http_mode_refuses_to_run_unverified(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    for name in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    result = _run(tmp_path / "a.db", "run")
+    assert 2 == result.exit_code
+    assert "needs SLACK_SIGNING_SECRET" in result.output
+    assert "xoxb-test" not in result.output
