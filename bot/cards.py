@@ -122,8 +122,9 @@ def column_for(tool: Tool, label: str, votes: tuple[int, int]) -> Column:
     )
 
 
-def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision: Decision) -> Card:
-    """The verdict card for two to four tools."""
+def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision: Decision,
+                 source: str = "") -> Card:
+    """The verdict card for two to four tools; `source` names the published comparison."""
     columns = [column_for(t, VOTE_LABELS[i], votes.get(t.id, (0, 0))) for i, t in enumerate(tools)]
     names = {t.id: t.short_name for t in tools}
     rows = [
@@ -139,7 +140,7 @@ def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision:
     )
     title = " vs ".join(c.short_name for c in columns)
     return Card(kind="compare", title=title, columns=columns, scorecard=rows, recommendation=rec,
-                footer=_footer(columns))
+                footer=_footer(columns, source))
 
 
 def verdict_card(tool: Tool, votes: tuple[int, int], related: list[str]) -> Card:
@@ -158,10 +159,11 @@ def _verdict_of(tool: Tool, persona: str) -> str | None:
     return next((r.verdict for r in tool.reviews if r.persona == persona), None)
 
 
-def _footer(columns: list[Column]) -> str:
+def _footer(columns: list[Column], source: str = "") -> str:
     dates = sorted({c.reviewed for c in columns if c.reviewed})
     reviewed = f"Reviewed {', '.join(dates)}" if dates else "Review date not recorded"
-    return f"{reviewed} · expert panel: Builder, Skeptic, Futurist, Founder"
+    where = f"Source: {source}" if source else "Expert panel: Builder, Skeptic, Futurist, Founder"
+    return f"{reviewed} · {where}"
 
 
 def error_card(message: str, hint: str = "") -> Card:

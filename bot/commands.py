@@ -122,7 +122,9 @@ class ShipBot:
             return error_card("One of those tools is no longer in the catalog.",
                               "Run the comparison again, e.g. `compare claude azure`.")
         votes = self.store.community(ids)
-        return compare_card(ordered, votes, decide(ordered, votes))
+        published = self.store.comparison_source(ids)
+        source = published[0] if published else ""
+        return compare_card(ordered, votes, decide(ordered, votes), source)
 
     def verdict(self, query: str, ctx: Context) -> Card:
         """One tool's card."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
@@ -291,6 +292,17 @@ class Store:
         """Tool-id tuples of the published comparisons that include `tool_id`."""
         rows = self.db.execute("SELECT tool_ids FROM comparisons ORDER BY published DESC")
         return [tuple(ids) for (raw,) in rows if tool_id in (ids := json.loads(raw))]
+
+    def comparison_source(self, tool_ids: Iterable[str]) -> tuple[str, str] | None:
+        """(source, published date) of a published comparison of exactly these tools."""
+        ids = list(tool_ids)
+        if not 2 <= len(ids) <= 4:
+            return None
+        keys = ["-vs-".join(p) for p in itertools.permutations(ids)]
+        row = self.db.execute(
+            f"SELECT source, published FROM comparisons WHERE id IN ({','.join('?' * len(keys))})"
+            " ORDER BY published DESC LIMIT 1", keys).fetchone()
+        return (row[0], row[1]) if row else None
 
     # ---- votes ---------------------------------------------------------------------------
 

@@ -19,6 +19,8 @@ def test_compare_card(bot: ShipBot, ctx: Context) -> None:
     assert ["Builder", "Skeptic", "Futurist", "Founder"] == [r.persona for r in card.scorecard]
     assert [[88, 78], [82, 72], [85, 75], [79, 81]] == [r.scores for r in card.scorecard]
     assert ["No community votes yet"] * 2 == [c.community_line for c in card.columns]
+    assert ("Review date not recorded · Source: panel comparison: Claude 4 API vs Azure AI "
+            "Foundry") == card.footer
     assert not card.ephemeral
 
 

@@ -32,7 +32,8 @@ def test_compare_posts_card_in_channel(rig: SlackRig, store: Store) -> None:
     assert "C1" == message["channel"]
     text = _texts(message["blocks"])
     for expected in ("Claude 4 API vs Azure AI Foundry", "[A] Claude 4 API", "[B] Azure AI Foundry",
-                     "88", "78", "Ship Claude 4 API", "Founder", "No community votes yet"):
+                     "88", "78", "Ship Claude 4 API", "Founder", "No community votes yet",
+                     "Source: panel comparison"):
         assert expected in text
     assert "Claude 4 API vs Azure AI Foundry: ship Claude 4 API" == message["text"]
     blocks = json.loads(message["blocks"]) if isinstance(message["blocks"], str) else message["blocks"]
