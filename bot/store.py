@@ -9,7 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._local = threading.local()
+        self._sightings = 0
         self._cache: dict[str, Tool] = {}
         self._cache_version = -1
         self._migrate()
@@ -351,6 +352,10 @@ class Store:
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO seen_events (platform, event_id, seen_at) VALUES (?, ?, ?)",
             [platform, event_id, utcnow()])
+        self._sightings += 1
+        if self._sightings % 1000 == 0:  # platforms retry within minutes: a day is plenty
+            cutoff = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds")
+            self.db.execute("DELETE FROM seen_events WHERE seen_at < ?", [cutoff])
         return cursor.rowcount == 1
 
     # ---- card messages -------------------------------------------------------------------

@@ -122,26 +122,25 @@ class SlackAdapter:
             respond(blocks=blocks, text=text, response_type="ephemeral")
             return
         try:
-            posted = client.chat_postMessage(channel=ctx.channel, blocks=blocks, text=text,
-                                             unfurl_links=False, unfurl_media=False)
+            self._post(client, card, ctx.workspace, ctx.channel)
         except SlackApiError as exc:
             log.warning("chat.postMessage failed: %s", exc.response.get("error"))
             respond(text=explain(exc), response_type="ephemeral")
-            return
-        if card.votable:
-            self.bot.store.remember_card(CardRef(PLATFORM, ctx.workspace, ctx.channel,
-                                                 str(posted["ts"]), card.kind,
-                                                 tuple(card.tool_ids)))
 
     def post_card(self, card: Card, workspace: str, channel: str) -> str:
         """Post a card for the delivery dispatcher; returns the message ts (raises SlackApiError)."""
+        return self._post(self.client_for(workspace), card, workspace, channel)
+
+    def _post(self, client: WebClient, card: Card, workspace: str, channel: str) -> str:
+        """Post a public card and remember what it shows, so votes on it count."""
         blocks, text = render(card)
-        posted = self.client_for(workspace).chat_postMessage(
-            channel=channel, blocks=blocks, text=text, unfurl_links=False, unfurl_media=False)
+        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text,
+                                         unfurl_links=False, unfurl_media=False)
+        ts = str(posted["ts"])
         if card.votable:
-            self.bot.store.remember_card(CardRef(PLATFORM, workspace, channel, str(posted["ts"]),
-                                                 card.kind, tuple(card.tool_ids)))
-        return str(posted["ts"])
+            self.bot.store.remember_card(CardRef(PLATFORM, workspace, channel, ts, card.kind,
+                                                 tuple(card.tool_ids)))
+        return ts
 
     def _refresh(self, key: Hashable) -> None:
         """Coalesced: re-render a card from the store and chat.update it once."""
