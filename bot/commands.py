@@ -269,7 +269,7 @@ class ShipBot:
             return error_card("Only people who can manage this channel can change its "
                               "subscriptions.", "Ask a channel admin to run `unsubscribe`.")
         arg = query.strip().lstrip("#").lower()
-        if arg != "all" and not arg.isdigit():
+        if arg != "all" and not _is_number(arg):
             return error_card("Say which subscription to remove.",
                               "Type `unsubscribe <id>` (see `subscriptions`) or `unsubscribe all`.")
         removed = self.store.remove_subscriptions(ctx.platform, ctx.workspace, ctx.channel,
@@ -313,6 +313,11 @@ def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> C
     return Card(kind="did_you_mean", ephemeral=True, choices=choices,
                 title=f"Did you mean…? “{_clip(resolution.query)}” {what}",
                 lines=[f"{n}. {c.label}" for n, c in enumerate(choices, 1)])
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²', which int() rejects."""
+    return text.isascii() and text.isdigit()
 
 
 def _clip(text: str, width: int = 60) -> str:

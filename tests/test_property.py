@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.bootstrap import open_store
@@ -16,15 +16,20 @@ _PREFIX = st.sampled_from(["", "/", "compare ", "verdict ", "search ", "top ", "
                            "subscribe ", "unsubscribe ", "subscriptions ", "shipbot ", "help "])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: CI runs the same 500 examples every time; the @examples pin inputs that once broke.
+@settings(max_examples=500, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(prefix=_PREFIX, body=st.text(max_size=120))
+@example(prefix="unsubscribe ", body="²")
+@example(prefix="subscribe ", body="min_score:²")
+@example(prefix="compare ", body=" vs " * 30)
 def test_any_text_returns_a_card(tmp_path_factory, prefix: str, body: str) -> None:  # type: ignore[no-untyped-def]
     bot = _bot(tmp_path_factory.getbasetemp())
     card = bot.handle(prefix + body, Context(platform="test", user="prop"))
     assert isinstance(card, Card)
     assert card.title
     if card.kind == "error":
-        assert "went wrong on my side" not in card.lines[0], prefix + body
+        assert not card.lines[0].startswith("Something went wrong on my side"), prefix + body
 
 
 _BOTS: dict[Path, ShipBot] = {}
