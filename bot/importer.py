@@ -35,7 +35,16 @@ def read_bundle(path: Path) -> Bundle:
     except PageFormatError as exc:
         raise ImportFileError(f"{path}: {exc}") from exc
     except ValidationError as exc:
-        raise ImportFileError(f"{path}: {_first_error(exc)}") from exc
+        raise ImportFileError(f"{path}: line {_line_of_input(text, exc)}: "
+                              f"{_first_error(exc)}") from exc
+
+
+def _line_of_input(text: str, exc: ValidationError) -> int:
+    """The line holding the value a page field was rejected for (1 if it cannot be found)."""
+    value = exc.errors()[0].get("input")
+    if isinstance(value, str) and value and value in text:
+        return text.count("\n", 0, text.index(value)) + 1
+    return 1
 
 
 def _read_json(path: Path, text: str) -> Bundle:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.importer import ImportFileError, import_files, read_bundle
 from bot.pagetext import PageFormatError, parse_page, short_name_of, vendor_from_summary
@@ -107,3 +109,29 @@ def test_short_name_and_vendor_rules() -> None:
     assert "Cursor" == short_name_of("Cursor")
     assert "Microsoft" == vendor_from_summary("Microsoft Azure AI Foundry has added", "Azure AI")
     assert "" == vendor_from_summary("Claude now streams", "Claude 4 API")
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_damaged_page_is_rejected_cleanly_or_parsed(seed_path: Path, tmp_path: Path,
+                                                        data: st.DataObject) -> None:
+    lines = seed_path.read_text(encoding="utf-8").splitlines()
+    index = data.draw(st.integers(0, len(lines) - 1))
+    damage = data.draw(st.sampled_from(["drop", "garble", "duplicate", "lengthen"]))
+    if damage == "drop":
+        del lines[index]
+    elif damage == "lengthen":
+        lines[index] += "x" * 5000
+    elif damage == "garble":
+        lines[index] = data.draw(st.text(max_size=30))
+    else:
+        lines.insert(index, lines[index])
+    path = tmp_path / "damaged.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        bundle = read_bundle(path)
+    except ImportFileError as exc:
+        assert str(exc).startswith(f"{path}: line ")
+    else:
+        assert 2 == len(bundle.tools)
