@@ -227,3 +227,18 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_bad_events_are_logged_and_skipped(rig: SlackRig, store: Store) -> None:
+    rig.command("/compare", "claude azure")
+    ts = "1700000001.000100"
+    garbage = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1",
+                          "event_id": "EvBad", "event_time": 1, "token": "x",
+                          "event": {"type": "reaction_added", "user": "U2", "reaction": "a",
+                                    "item": "not-an-object", "event_ts": "1"}})
+    assert 200 == rig.send(garbage, "application/json")[0]
+    status, _ = rig.click("shipbot_vote_0", "{not json", ts)
+    assert 200 == status
+    assert "Sorry, something went wrong on my side" in rig.fake.responses[-1]["text"]
+    rig.reaction(ts, "a")  # the app is still up and counting
+    assert {CLAUDE: (1, 0)} == store.community([CLAUDE])
