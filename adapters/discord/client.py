@@ -33,6 +33,11 @@ def configure_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+# shipbot never joins voice: don't warn about the voice libraries it does not install.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 def intents() -> discord.Intents:
     """Only what the bot uses: guilds, and reactions in guilds and DMs. Nothing privileged."""
     wanted = discord.Intents.none()

@@ -44,6 +44,16 @@ API_ERRORS = {
 }
 
 
+class _NoTokenAndClientWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our configured client wins; it should."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+logging.getLogger("slack_bolt.App").addFilter(_NoTokenAndClientWarning())
+
+
 def slack_client(settings: Settings, token: str | None) -> WebClient:
     """A WebClient on SLACK_API_URL that retries rate limits (Retry-After) and dropped links."""
     return WebClient(token=token, base_url=settings.slack_api_url, retry_handlers=[
