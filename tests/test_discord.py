@@ -184,3 +184,23 @@ def test_guild_sync_when_guild_id_is_set(fake_discord, bot, tmp_path) -> None:  
         assert "compare" in [c["name"] for c in synced[0].body]
     finally:
         rig.stop()
+
+
+def test_slow_work_is_deferred_then_answered(drig: DiscordRig, store: Store) -> None:
+    import sqlite3
+    import time
+
+    blocker = sqlite3.connect(store.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for a while
+    try:
+        token = drig.fake.interaction("subscribe", {"filter": ""},
+                                      permissions=VIEW_SEND | MANAGE_CHANNELS)
+        assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)), 5)
+        assert 5 == drig.fake.callbacks(token)[0]["type"]  # deferred inside Discord's 3 s
+        time.sleep(0.3)
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    followups = rf"^/webhooks/\d+/{token}$"
+    assert drig.fake.wait_for(lambda: bool(drig.fake.of("POST", followups)), 15)
+    assert "Subscribed (#1)" in _embed_text(drig.fake.of("POST", followups)[0].body)
