@@ -104,13 +104,18 @@ def main(seconds: float) -> None:
         ack()
 
     ports = {"bare bolt (ack only)": serve(bare), "shipbot /compare": serve(shipbot.app)}
-    print(f"{'app':<22} {'conc':>4} {'req/s':>8}")
+    print(f"{'app':<22} {'conc':>4} {'req/s':>8} {'CPU ms/req':>11}")
     rates: dict[tuple[str, int], float] = {}
     for concurrency in (1, 8):
         for name, port in ports.items():
             drive(port, 0.5, concurrency)  # warm-up
+            time.sleep(1.0)  # let the warm-up's queued answers finish
+            cpu = time.process_time()
             rates[name, concurrency] = drive(port, seconds, concurrency)
-            print(f"{name:<22} {concurrency:>4} {rates[name, concurrency]:>8.0f}", flush=True)
+            time.sleep(1.0)  # count the CPU of answers still queued when the load stopped
+            per = (time.process_time() - cpu) * 1000 / (rates[name, concurrency] * seconds)
+            print(f"{name:<22} {concurrency:>4} {rates[name, concurrency]:>8.0f} {per:>11.2f}",
+                  flush=True)
         ratio = rates["shipbot /compare", concurrency] / rates["bare bolt (ack only)", concurrency]
         print(f"{'ratio':<22} {concurrency:>4} {ratio:>8.2f}")
     time.sleep(2)  # let queued listeners finish posting
