@@ -58,14 +58,19 @@ def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, rate: f
         handler = socket_mode(adapter, settings.slack_app_token.get_secret_value())
         handler.connect()
         log.info("slack: socket mode connected")
-        close: Callable[[], None] = handler.close
+        stop_listening: Callable[[], None] = handler.close
     else:
         server, _ = serve_http_in_thread(adapter, host, port)
         log.info("slack: listening on http://%s:%d/slack/events", host, server.server_port)
 
-        def close() -> None:
+        def stop_listening() -> None:
             server.shutdown()
             server.server_close()
+
+    def close() -> None:
+        stop_listening()
+        adapter.close()
+
     start_dispatcher(Dispatcher(bot.store, SlackPoster(adapter), rate=rate), stop,
                      settings.dispatch_poll_seconds)
     return close

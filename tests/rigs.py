@@ -92,6 +92,7 @@ def rig(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -> Iterator[SlackRig]:
     yield SlackRig(fake, adapter, server.server_port)
     server.shutdown()
     server.server_close()
+    adapter.close()
 
 
 class DiscordRig:

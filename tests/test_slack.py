@@ -189,6 +189,7 @@ def test_socket_mode_round_trip(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -
         assert ["env-1"] == [a["envelope_id"] for a in fake.socket_acks]
     finally:
         handler.close()
+        adapter.close()
 
 
 def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
@@ -227,6 +228,7 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
     finally:
         server.shutdown()
         server.server_close()
+        adapter.close()
 
 
 def test_bad_events_are_logged_and_skipped(rig: SlackRig, store: Store) -> None:

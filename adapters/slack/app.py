@@ -6,7 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +22,7 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
 from adapters.slack.blocks import PICK_REACTIONS, VERDICT_REACTIONS, render
+from adapters.slack.sender import SlackSender
 from bot.cards import Card
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
@@ -78,7 +79,8 @@ class SlackAdapter:
         # free for the next request's ack at once. With process_before_response (tests, FaaS)
         # the work runs inline so the HTTP response waits for it.
         self._inline = process_before_response
-        self._workers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-work")
+        self.sender = SlackSender(settings.slack_api_url)
+        self._side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-side")
         # Votes go through one thread so a quick add-then-remove is applied in that order.
         self._votes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-votes")
         self.app = self._build_app(process_before_response)
@@ -115,12 +117,19 @@ class SlackAdapter:
             raise LookupError(f"no installation for workspace {team_id}")
         return slack_client(self.settings, found.bot_token)
 
-    def after_ack(self, work: Callable[[], None], in_order: bool = False) -> None:
-        """Run the slow part of a listener after its ack(); votes one at a time, in order."""
+    def close(self) -> None:
+        """Finish queued votes, stop card refreshes and close Web API connections."""
+        self.refresher.cancel_all()
+        self._votes.shutdown(wait=True)
+        self._side.shutdown(wait=True)
+        self.sender.close()
+
+    def after_ack(self, work: Callable[[], None]) -> None:
+        """Run a vote after its ack(), one at a time and in order (inline when testing)."""
         if self._inline:
             work()
         else:
-            (self._votes if in_order else self._workers).submit(work)
+            self._votes.submit(work)
 
     # ---- answers -------------------------------------------------------------------------
 
@@ -131,11 +140,28 @@ class SlackAdapter:
         if card.ephemeral:
             respond(blocks=blocks, text=text, response_type="ephemeral")
             return
-        try:
-            self._post(client, card, ctx.workspace, ctx.channel)
-        except SlackApiError as exc:
-            log.warning("chat.postMessage failed: %s", exc.response.get("error"))
-            respond(text=explain(exc), response_type="ephemeral")
+        if self._inline:  # tests and FaaS: finish before the HTTP response
+            try:
+                self._post(client, card, ctx.workspace, ctx.channel)
+            except SlackApiError as exc:
+                self._explain(exc, respond)
+            return
+        posting = self.sender.call(str(client.token), "chat_postMessage", channel=ctx.channel,
+                                   blocks=blocks, text=text, unfurl_links=False,
+                                   unfurl_media=False)
+
+        def posted(future: Future[dict[str, Any]]) -> None:
+            try:
+                self._remember(card, ctx.workspace, ctx.channel, str(future.result()["ts"]))
+            except SlackApiError as exc:
+                self._side.submit(self._explain, exc, respond)
+            except Exception:
+                log.exception("posting a card failed")
+        posting.add_done_callback(posted)
+
+    def _explain(self, exc: SlackApiError, respond: Callable[..., Any]) -> None:
+        log.warning("chat.postMessage failed: %s", exc.response.get("error"))
+        respond(text=explain(exc), response_type="ephemeral")
 
     def post_card(self, card: Card, workspace: str, channel: str) -> str:
         """Post a card for the delivery dispatcher; returns the message ts (raises SlackApiError)."""
@@ -144,13 +170,17 @@ class SlackAdapter:
     def _post(self, client: WebClient, card: Card, workspace: str, channel: str) -> str:
         """Post a public card and remember what it shows, so votes on it count."""
         blocks, text = render(card)
-        posted = client.chat_postMessage(channel=channel, blocks=blocks, text=text,
-                                         unfurl_links=False, unfurl_media=False)
+        posted = self.sender.call(str(client.token), "chat_postMessage", channel=channel,
+                                  blocks=blocks, text=text, unfurl_links=False,
+                                  unfurl_media=False).result(timeout=120)
         ts = str(posted["ts"])
+        self._remember(card, workspace, channel, ts)
+        return ts
+
+    def _remember(self, card: Card, workspace: str, channel: str, ts: str) -> None:
         if card.votable:
             self.bot.store.remember_card(CardRef(PLATFORM, workspace, channel, ts, card.kind,
                                                  tuple(card.tool_ids)))
-        return ts
 
     def _refresh(self, key: Hashable) -> None:
         """Coalesced: re-render a card from the store and chat.update it once."""
@@ -160,7 +190,9 @@ class SlackAdapter:
         if ref is None:
             return
         blocks, text = render(self.bot.card_for(ref))
-        self.client_for(workspace).chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
+        token = str(self.client_for(workspace).token)
+        self.sender.call(token, "chat_update", channel=channel, ts=ts, blocks=blocks,
+                         text=text).result(timeout=120)
 
     # ---- votes ---------------------------------------------------------------------------
 
@@ -235,17 +267,14 @@ def register(app: App, adapter: SlackAdapter) -> None:
     def slash(prefix: str) -> Callable[..., None]:
         def listener(ack: Callable[..., None], command: dict[str, Any],
                      respond: Callable[..., Any], client: WebClient) -> None:
-            ack()  # first, well inside Slack's three seconds
-
-            def work() -> None:
-                try:
-                    ctx = command_context(command)
-                    card = bot.handle(f"{prefix} {command.get('text', '')}".strip(), ctx)
-                    adapter.answer(card, ctx, respond, client)
-                except Exception:
-                    log.exception("slash command failed")
-                    respond(text=APOLOGY, response_type="ephemeral")
-            adapter.after_ack(work)
+            ack()  # first, well inside Slack's three seconds; the request returns now
+            try:
+                ctx = command_context(command)
+                card = bot.handle(f"{prefix} {command.get('text', '')}".strip(), ctx)
+                adapter.answer(card, ctx, respond, client)
+            except Exception:
+                log.exception("slash command failed")
+                respond(text=APOLOGY, response_type="ephemeral")
         return listener
 
     app.command("/compare")(slash("compare"))
@@ -263,7 +292,7 @@ def register(app: App, adapter: SlackAdapter) -> None:
             except Exception:
                 log.exception("vote button failed")
                 respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
-        adapter.after_ack(work, in_order=True)
+        adapter.after_ack(work)
 
     @app.action(re.compile(r"^shipbot_choose_"))
     def choose_button(ack: Callable[..., None], body: dict[str, Any],
@@ -286,7 +315,7 @@ def register(app: App, adapter: SlackAdapter) -> None:
                     adapter.on_reaction(body, event, context.get("bot_user_id"), client, added)
                 except Exception:  # one bad event is logged and skipped
                     log.exception("reaction event failed")
-            adapter.after_ack(work, in_order=True)
+            adapter.after_ack(work)
         return listener
 
     app.event("reaction_added")(reaction(True))

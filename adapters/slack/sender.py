@@ -1,0 +1,62 @@
+"""Web API calls on one event loop: many posts in flight on kept-alive connections, few threads.
+
+Slash-command answers are posted from here instead of from a thread each: a slow Slack then
+costs open requests, not blocked threads, and connections (and their TLS handshakes) are reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+from typing import Any
+
+import aiohttp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+class SlackSender:
+    """Runs AsyncWebClient calls on a private loop thread; callers get concurrent Futures."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._clients: dict[str, AsyncWebClient] = {}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="slack-sender",
+                                        daemon=True)
+        self._thread.start()
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self, token: str) -> AsyncWebClient:
+        client = self._clients.get(token)
+        if client is None:
+            if self._session is None:
+                self._session = aiohttp.ClientSession()
+            client = AsyncWebClient(token=token, base_url=self.base_url, session=self._session,
+                                    retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+                                                    AsyncConnectionErrorRetryHandler()])
+            self._clients[token] = client
+        return client
+
+    def call(self, token: str, method: str, **kwargs: Any) -> Future[dict[str, Any]]:
+        """Start `method` (e.g. chat_postMessage) with `kwargs`; the Future holds the response
+        data, or raises SlackApiError."""
+        async def run() -> dict[str, Any]:
+            response = await getattr(self._client(token), method)(**kwargs)
+            return dict(response.data)  # type: ignore[arg-type]
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+
+    def close(self) -> None:
+        """Close connections and stop the loop."""
+        async def shut() -> None:
+            if self._session is not None:
+                await self._session.close()
+
+        asyncio.run_coroutine_threadsafe(shut(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
