@@ -41,15 +41,6 @@ class Coalescer:
         except Exception:  # a failed edit must not stop later ones
             log.exception("card refresh failed for %r", key)
 
-    def flush_all(self) -> None:
-        """Run every pending flush now (shutdown, tests)."""
-        with self._lock:
-            pending = list(self._pending.items())
-            self._pending.clear()
-        for key, timer in pending:
-            timer.cancel()
-            self._run(key)
-
     def cancel_all(self) -> None:
         """Drop every pending flush (the platform connection is closing)."""
         with self._lock:
@@ -57,9 +48,3 @@ class Coalescer:
             self._pending.clear()
         for timer in pending:
             timer.cancel()
-
-    @property
-    def pending(self) -> int:
-        """How many keys wait for a flush."""
-        with self._lock:
-            return len(self._pending)

@@ -22,7 +22,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db.table("aliases").create({"alias": str, "tool_id": str, "explicit": int}, pk=("alias", "tool_id"))
+    db.table("aliases").create({"alias": str, "tool_id": str}, pk=("alias", "tool_id"))
     db.table("aliases").create_index(["tool_id"])
     db.table("reviews").create(
         {"tool_id": str, "persona": str, "score": int, "verdict": str, "text": str},

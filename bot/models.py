@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Verdict = Literal["ship", "skip"]
-PERSONAS: tuple[str, ...] = ("Builder", "Skeptic", "Futurist", "Founder")
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
 
 

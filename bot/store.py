@@ -16,7 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.migrations import MIGRATIONS
-from bot.models import Bundle, Review, Subscription, Tool, Verdict, slugify
+from bot.models import Bundle, Review, Subscription, Tool, Verdict
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -132,11 +132,6 @@ class Store:
             raise
         db.conn.commit()
 
-    @property
-    def schema_version(self) -> int:
-        """The schema version recorded in the file."""
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
-
     def close(self) -> None:
         """Close this thread's connection."""
         db = getattr(self._local, "db", None)
@@ -204,7 +199,7 @@ class Store:
         self.db.table("tools").upsert(row, pk="id")
         # Aliases only grow on import: a page carries none and must not erase curated ones.
         self.db.table("aliases").upsert_all(
-            [{"alias": a.lower(), "tool_id": tool.id, "explicit": 1} for a in tool.aliases],
+            [{"alias": a.lower(), "tool_id": tool.id} for a in tool.aliases],
             pk=("alias", "tool_id"),
         )
         if tool.reviews:
@@ -215,7 +210,7 @@ class Store:
             )
 
     def tool(self, tool_id: str, cached: bool = True) -> Tool | None:
-        """One tool with its explicit aliases and reviews, or None."""
+        """One tool with its aliases and reviews, or None."""
         return self.tools([tool_id], cached).get(tool_id)
 
     def tools(self, tool_ids: Iterable[str], cached: bool = True) -> dict[str, Tool]:
@@ -241,7 +236,7 @@ class Store:
         rows = {r["id"]: r for r in self.db.query(f"SELECT * FROM tools WHERE id IN ({marks})", ids)}
         aliases: dict[str, list[str]] = {i: [] for i in rows}
         for r in self.db.query(
-            f"SELECT alias, tool_id FROM aliases WHERE explicit = 1 AND tool_id IN ({marks}) "
+            f"SELECT alias, tool_id FROM aliases WHERE tool_id IN ({marks}) "
             "ORDER BY alias", ids,
         ):
             aliases[r["tool_id"]].append(r["alias"])
@@ -261,11 +256,11 @@ class Store:
         return out
 
     def match_rows(self) -> Iterator[tuple[str, str, str, str, str]]:
-        """(id, name, short name, vendor, space-joined explicit aliases) for the name index."""
+        """(id, name, short name, vendor, '|'-joined aliases) for the name index."""
         sql = (
             "SELECT t.id, t.name, t.short_name, t.vendor, "
             "COALESCE((SELECT group_concat(alias, '|') FROM aliases a "
-            "WHERE a.tool_id = t.id AND a.explicit = 1), '') FROM tools t"
+            "WHERE a.tool_id = t.id), '') FROM tools t"
         )
         yield from self.db.execute(sql)
 
@@ -466,8 +461,3 @@ def panel_verdict(reviews: list[Review]) -> str:
 
 def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
-
-
-def tool_id_for(name: str) -> str:
-    """The id a tool named `name` gets when its source gives none."""
-    return slugify(name)
