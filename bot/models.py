@@ -53,6 +53,15 @@ class Tool(BaseModel):
     def _clean_aliases(cls, value: list[str]) -> list[str]:
         return [a.strip() for a in value if a.strip()]
 
+    @field_validator("reviews")
+    @classmethod
+    def _one_review_per_persona(cls, value: list[Review]) -> list[Review]:
+        personas = [r.persona for r in value]
+        repeated = sorted({p for p in personas if personas.count(p) > 1})
+        if repeated:
+            raise ValueError(f"more than one review by {', '.join(repeated)}")
+        return value
+
 
 class Comparison(BaseModel):
     """A published side-by-side of two or more tools."""
@@ -62,6 +71,13 @@ class Comparison(BaseModel):
     tools: list[str] = Field(min_length=2, max_length=4, description="tool ids")
     published: date | None = None
     source: str = Field(default="", max_length=300)
+
+    @field_validator("tools")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) < len(value):
+            raise ValueError("a comparison needs different tools")
+        return value
 
 
 class Bundle(BaseModel):

@@ -131,8 +131,13 @@ def _scorecard(cur: _Cursor, tools: list[dict[str, str]]) -> None:
     """Read the Reviewer scorecard: persona, then per tool 'NN/100 · ship' and a paragraph."""
     cur.expect("Reviewer scorecard")
     reviews: list[list[Review]] = [[] for _ in tools]
+    seen: set[str] = set()
     while (peek := cur.peek()) is not None and peek not in _TRAILER:
+        line = cur.line_no()
         persona = cur.take("a persona name")
+        if persona in seen:
+            raise PageFormatError(line, "a reviewer not already on the scorecard", persona)
+        seen.add(persona)
         for index in range(len(tools)):
             line = cur.line_no()
             score_line = cur.take("a score like '88/100 · ship'")

@@ -60,3 +60,14 @@ def test_schema_command_prints_json_schema() -> None:
     assert 0 == result.exit_code
     schema = json.loads(result.output)
     assert {"tools", "comparisons"} == set(schema["properties"])
+
+
+def test_duplicate_persona_is_rejected_not_crashed(store: Store, tmp_path: Path) -> None:
+    review = {"persona": "Builder", "score": 50, "verdict": "ship"}
+    path = tmp_path / "dup.json"
+    path.write_text(json.dumps({"tools": [{"id": "d", "name": "D", "short_name": "D",
+                                           "reviews": [review, review]}]}))
+    before = store.stats()
+    with pytest.raises(ImportFileError, match="more than one review by Builder"):
+        import_files(store, [path])
+    assert before == store.stats()
