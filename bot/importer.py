@@ -20,7 +20,7 @@ class ImportFileError(ValueError):
 def read_bundle(path: Path) -> Bundle:
     """Parse one file: JSON in the Bundle schema, or comparison-page text."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # tolerate a byte-order mark
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError(f"{path}: cannot read: {exc}") from exc
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
