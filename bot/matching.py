@@ -15,7 +15,7 @@ import math
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -231,14 +231,13 @@ class NameIndex:
                 tally[tool] += weight
         return heapq.nlargest(wanted, tally, key=tally.__getitem__)
 
-    def _score(self, query: str, candidates: list[int], scorer: object = None) -> list[Match]:
+    def _score(self, query: str, candidates: list[int],
+               scorer: Callable[[str, str], float] | None = None) -> list[Match]:
         """Score each candidate by its best key, best first."""
         score = scorer or _name_score
-        out = [
-            Match(self.ids[i], self.names[i],
-                  round(max(score(query, key) for key in self._tool_keys[i]), 1))  # type: ignore[operator]
-            for i in candidates
-        ]
+        out = [Match(self.ids[i], self.names[i], round(score_keys(query, self._tool_keys[i],
+                                                                  score), 1))
+               for i in candidates]
         out.sort(key=lambda m: (-m.score, m.name))
         return out
 
@@ -250,6 +249,23 @@ class NameIndex:
         if len(scored) > 1 and scored[0].score - scored[1].score < MARGIN:
             return Resolution(text, "ambiguous", offer)
         return Resolution(text, "ok", offer)
+
+
+def score_keys(query: str, keys: Iterable[str], score: Callable[[str, str], float]) -> float:
+    """The best key's score, each key's scaled down by the share of query words it does not
+    cover: `claude desktop app` must not match a tool called `claude` with confidence."""
+    words = query.split()
+    if len(words) < 2 or score is _prefix_score:
+        return max(score(query, k) for k in keys)
+    best = 0.0
+    for key in keys:
+        raw = score(query, key)
+        if raw <= best:
+            continue  # coverage only lowers a score
+        key_words = key.split()
+        covered = sum(any(fuzz.ratio(w, k) >= 80 for k in key_words) for w in words)
+        best = max(best, raw * (0.5 + 0.5 * covered / len(words)))
+    return best
 
 
 def _name_score(query: str, key: str) -> float:

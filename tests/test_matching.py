@@ -85,3 +85,12 @@ def test_derive_keys_and_normalize() -> None:
     keys = derive_keys("Azure AI Foundry Real-Time Voice API", "Azure AI Foundry", "Microsoft", [])
     assert ["azure ai foundry real time voice api", "azure ai foundry", "microsoft", "azure",
             "foundry"] == keys
+
+
+def test_extra_words_are_not_a_confident_match() -> None:
+    index = NameIndex.build([(CLAUDE, "Claude 4 API: Tool Use Streaming & Prompt Caching",
+                              "Claude 4 API", "Anthropic", "claude")])
+    resolution = index.resolve("claude desktop app")
+    assert not resolution.ok
+    assert [CLAUDE] == [m.tool_id for m in resolution.candidates]
+    assert index.resolve("claude 4").ok  # a word of the name itself still counts
