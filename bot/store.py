@@ -120,17 +120,22 @@ class Store:
         transaction would fail with "database is locked" instead of waiting). Nests as a
         savepoint."""
         db = self.db
-        if db.conn.in_transaction:
-            with db.atomic():
-                yield db
-            return
-        db.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield db
+            if db.conn.in_transaction:
+                with db.atomic():
+                    yield db
+                return
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.rollback()
+                raise
+            db.conn.commit()
         except BaseException:
-            db.conn.rollback()
+            # Tools read inside a rolled-back import must not outlive it in the cache.
+            self._cache, self._cache_version = {}, -1
             raise
-        db.conn.commit()
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -357,13 +362,12 @@ class Store:
 
     def remember_card(self, ref: CardRef) -> None:
         """Map a posted platform message to the card kind and tools it shows."""
-        # Plain SQL: this runs once per posted card, on the hot path of every command.
-        with self.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO card_messages (platform, channel, message_id, workspace, "
-                "kind, tool_ids, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [ref.platform, ref.channel, ref.message_id, ref.workspace, ref.kind,
-                 json.dumps(ref.tool_ids), utcnow()])
+        # One plain statement (atomic by itself): this runs for every posted card.
+        self.db.execute(
+            "INSERT OR REPLACE INTO card_messages (platform, channel, message_id, workspace, "
+            "kind, tool_ids, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [ref.platform, ref.channel, ref.message_id, ref.workspace, ref.kind,
+             json.dumps(ref.tool_ids), utcnow()])
 
     def card_at(self, platform: str, channel: str, message_id: str) -> CardRef | None:
         """The card a platform message shows, or None if it is not one of ours."""
