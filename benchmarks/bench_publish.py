@@ -56,7 +56,8 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
     elapsed = time.perf_counter() - start
     print(f"publish: 1 verdict -> {result.queued} deliveries queued in {elapsed:.3f} s", flush=True)
 
-    dispatcher = Dispatcher(bot.store, SlackPoster(SlackAdapter(bot, settings)), rate=rate)
+    adapter = SlackAdapter(bot, settings)
+    dispatcher = Dispatcher(bot.store, SlackPoster(adapter), rate=rate)
     sent_before = _sent(bot)
     start = time.perf_counter()
     while _sent(bot) - sent_before < dispatch_count and time.perf_counter() - start < 300:
@@ -65,6 +66,7 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
     done = _sent(bot) - sent_before
     print(f"dispatch: {done} posts in {elapsed:.2f} s = {done / elapsed:.1f} posts/s "
           f"(configured rate {rate:g}/s)")
+    adapter.close()
     child.kill()
 
 
