@@ -230,6 +230,16 @@ class ShipBot:
                         self.store.retract_vote(*key, other, "ship")
             return True
 
+    def card_reaction(self, ctx: Context, ref: CardRef, meaning: int | str, added: bool) -> bool:
+        """A reaction on a card, already translated by the adapter into what its emoji means:
+        a column position (a pick on a compare card) or "ship" / "skip" (on a verdict card).
+        Reactions that mean nothing on this kind of card are ignored; True if the store changed."""
+        if ref.kind == "compare" and isinstance(meaning, int):
+            return self.card_vote(ctx, ref, meaning, "ship", added)
+        if ref.kind == "verdict" and meaning in ("ship", "skip"):
+            return self.card_vote(ctx, ref, 0, meaning, added)  # type: ignore[arg-type]
+        return False
+
     def card_button(self, ctx: Context, ref: CardRef, position: int, choice: Verdict) -> bool:
         """A vote button: the first press records the vote, pressing it again withdraws it."""
         if self.card_vote(ctx, ref, position, choice, added=True):

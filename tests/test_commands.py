@@ -154,3 +154,14 @@ def test_index_follows_imports_from_elsewhere(bot: ShipBot, store: Store, ctx: C
     assert "did_you_mean" == bot.handle("verdict windsurf", ctx).kind
     add_tools(store, make_tool("Windsurf", (70, 70, 70, 70)))
     assert ["windsurf"] == bot.handle("verdict windsurf", ctx).tool_ids
+
+
+def test_reaction_meanings_per_card_kind(bot: ShipBot, store: Store, ctx: Context) -> None:
+    compare = CardRef("test", "T1", "C1", "m3", "compare", (CLAUDE, AZURE))
+    verdict = CardRef("test", "T1", "C1", "m4", "verdict", (AZURE,))
+    assert not bot.card_reaction(ctx, compare, "ship", added=True)  # ✅ on a compare card
+    assert not bot.card_reaction(ctx, verdict, 1, added=True)  # 🅱️ on a verdict card
+    assert not bot.card_reaction(ctx, compare, 7, added=True)  # no such column
+    assert bot.card_reaction(ctx, compare, 1, added=True)
+    assert bot.card_reaction(ctx.model_copy(update={"user": "U2"}), verdict, "skip", added=True)
+    assert {AZURE: (1, 1)} == store.community([AZURE])

@@ -11,7 +11,13 @@ import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord.embeds import PICK_EMOJI, SHIP_EMOJI, SKIP_EMOJI, emoji_vote, render_embed
+from adapters.discord.embeds import (
+    PICK_EMOJI,
+    SHIP_EMOJI,
+    SKIP_EMOJI,
+    emoji_meaning,
+    render_embed,
+)
 from bot.cards import Card
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
@@ -197,12 +203,12 @@ class ShipbotDiscord(discord.AutoShardedClient):
         ref = self.core.store.card_at(PLATFORM, str(payload.channel_id), str(payload.message_id))
         if ref is None:
             return
-        vote = emoji_vote(ref.kind, str(payload.emoji))
-        if vote is None:
+        meaning = emoji_meaning(str(payload.emoji))
+        if meaning is None:
             return
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
                       user=str(payload.user_id))
-        if self.core.card_vote(ctx, ref, vote[0], vote[1], added):  # type: ignore[arg-type]
+        if self.core.card_reaction(ctx, ref, meaning, added):
             self.refresher.touch((ref.channel, ref.message_id))
 
     def _refresh_from_thread(self, key: Hashable) -> None:

@@ -98,12 +98,13 @@ def _fit_total(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def emoji_vote(kind: str, emoji: str) -> tuple[int, str] | None:
-    """(tool position, ship|skip) for a reaction on a card, or None if it is not a vote."""
-    name = emoji.replace("\ufe0f", "")
-    if kind == "compare":
-        picks = [e.replace("\ufe0f", "") for e in PICK_EMOJI]
-        return (picks.index(name), "ship") if name in picks else None
-    if kind == "verdict":
-        return {SHIP_EMOJI: (0, "ship"), SKIP_EMOJI: (0, "skip")}.get(name)
-    return None
+# What a reaction means (the core decides what that means on each kind of card).
+EMOJI_MEANINGS: dict[str, int | str] = {
+    **{e.replace("\ufe0f", ""): n for n, e in enumerate(PICK_EMOJI)},
+    SHIP_EMOJI: "ship", SKIP_EMOJI: "skip",
+}
+
+
+def emoji_meaning(emoji: str) -> int | str | None:
+    """A column position or "ship"/"skip" for an emoji, ignoring the variation selector."""
+    return EMOJI_MEANINGS.get(emoji.replace("\ufe0f", ""))

@@ -21,7 +21,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
-from adapters.slack.blocks import PICK_REACTIONS, VERDICT_REACTIONS, render
+from adapters.slack.blocks import REACTION_MEANINGS, render
 from adapters.slack.sender import SlackSender
 from bot.cards import Card
 from bot.coalesce import Coalescer
@@ -206,14 +206,14 @@ class SlackAdapter:
         ref = self.bot.store.card_at(PLATFORM, item.get("channel", ""), item.get("ts", ""))
         if ref is None:
             return
-        vote = reaction_vote(ref, str(event.get("reaction", "")))
-        if vote is None or self._is_bot(client, user):
+        meaning = REACTION_MEANINGS.get(str(event.get("reaction", "")).split("::", 1)[0])
+        if meaning is None or self._is_bot(client, user):  # "::" starts a skin-tone suffix
             return
         event_id = body.get("event_id")
         if event_id and not self.bot.store.first_sighting(PLATFORM, str(event_id)):
             return  # Slack retried a delivery we already counted
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel, user=user)
-        if self.bot.card_vote(ctx, ref, vote[0], vote[1], added):  # type: ignore[arg-type]
+        if self.bot.card_reaction(ctx, ref, meaning, added):
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
 
     def on_vote_button(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
@@ -239,16 +239,6 @@ class SlackAdapter:
             return False
         profile = info.get("user") or {}
         return bool(profile.get("is_bot") or profile.get("id") == "USLACKBOT")
-
-
-def reaction_vote(ref: CardRef, reaction: str) -> tuple[int, str] | None:
-    """(tool position, ship|skip) for a reaction on a card, or None if it is not a vote."""
-    name = reaction.split("::", 1)[0]  # drop a skin-tone suffix
-    if ref.kind == "compare" and name in PICK_REACTIONS:
-        return PICK_REACTIONS[name], "ship"
-    if ref.kind == "verdict" and name in VERDICT_REACTIONS:
-        return 0, VERDICT_REACTIONS[name]
-    return None
 
 
 def command_context(payload: dict[str, Any]) -> Context:

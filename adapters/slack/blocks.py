@@ -12,12 +12,13 @@ MAX_TEXT = 3000  # section text
 MAX_FIELD = 2000  # section field
 MAX_HEADER = 150
 MAX_BUTTON = 75
-# Reactions that vote: on a compare card a letter or number picks a tool, on a verdict card
-# a check or a cross is ship or skip.
-PICK_REACTIONS = {"a": 0, "b": 1, "one": 0, "two": 1, "three": 2, "four": 3}
-VERDICT_REACTIONS = {"white_check_mark": "ship", "heavy_check_mark": "ship",
-                     "ballot_box_with_check": "ship", "x": "skip",
-                     "negative_squared_cross_mark": "skip"}
+# What a reaction means (the core decides what that means on each kind of card): a letter or
+# number picks a tool by column, a check or a cross is ship or skip.
+REACTION_MEANINGS: dict[str, int | str] = {
+    "a": 0, "b": 1, "one": 0, "two": 1, "three": 2, "four": 3,
+    "white_check_mark": "ship", "heavy_check_mark": "ship", "ballot_box_with_check": "ship",
+    "x": "skip", "negative_squared_cross_mark": "skip",
+}
 _PICK_HINT = (":a:", ":b:", ":three:", ":four:")
 
 Block = dict[str, Any]
