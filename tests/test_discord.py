@@ -210,3 +210,18 @@ def test_slow_work_is_deferred_then_answered(drig: DiscordRig, store: Store) -> 
     followups = rf"^/webhooks/\d+/{token}$"
     assert drig.fake.wait_for(lambda: bool(drig.fake.of("POST", followups)), 15)
     assert "Subscribed (#1)" in _embed_text(drig.fake.of("POST", followups)[0].body)
+
+
+def test_gateway_url_setting_skips_gateway_lookup(fake_discord, bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.client import ShipbotDiscord
+    from bot.config import Settings
+
+    settings = Settings(shipbot_db=tmp_path / "g.db", discord_token="t",
+                        discord_api_url=fake_discord.api_url,
+                        discord_gateway_url=fake_discord.gateway_url)
+    rig = DiscordRig(fake_discord, ShipbotDiscord(bot, settings, guild_ready_timeout=0.1)).start()
+    try:
+        assert [] == fake_discord.of("GET", r"^/gateway/bot$")
+        assert fake_discord.identified.is_set()
+    finally:
+        rig.stop()
