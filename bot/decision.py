@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.models import Review, Tool
+from bot.store import panel_mean
 
 PRIOR_VOTES = 25
 TOSS_UP = 2.0
@@ -64,7 +65,7 @@ class Decision:
 def score_tool(tool: Tool, votes: tuple[int, int]) -> ToolScore:
     """Panel, community and overall scores for one tool."""
     reviews = tool.reviews
-    mean = sum(r.score for r in reviews) / len(reviews) if reviews else 0.0
+    mean = panel_mean(reviews)
     ships = sum(r.verdict == "ship" for r in reviews)
     ship_share = ships / len(reviews) if reviews else 0.0
     panel = 0.8 * mean + 20.0 * ship_share

@@ -115,7 +115,7 @@ class Dispatcher:
         claimed = self.claim()
         for item in claimed:
             self._pace()
-            self._deliver(item)
+            self.deliver(item)
         return len(claimed)
 
     def _pace(self) -> None:
@@ -124,7 +124,12 @@ class Dispatcher:
             time.sleep(wait)
         self._last_post = time.monotonic()
 
-    def _deliver(self, item: Claimed) -> None:
+    def deliver(self, item: Claimed) -> None:
+        """Post one claimed delivery and record the outcome."""
+        still = self.store.db.execute("SELECT status FROM deliveries WHERE id = ?",
+                                      [item.id]).fetchone()
+        if still is None or still[0] != "pending":
+            return  # its subscription was removed or disabled while this batch waited
         card = Card.model_validate_json(item.card_json)
         try:
             message_id = self.poster.post(card, item.workspace, item.channel)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from bot.matching import NameIndex, closest
 from bot.models import Tool
-from bot.store import panel_verdict
+from bot.store import panel_mean, panel_verdict
 
 _KEY = re.compile(r"\b(category|vendor|tool|min_score|verdict)\s*:\s*", re.IGNORECASE)
 FILTER_HELP = ("Filters: category:<name>, vendor:<name>, tool:<name>, min_score:<0-100>, "
@@ -39,15 +39,15 @@ class SubscriptionFilter(BaseModel):
             parts.append(f"verdict:{self.verdict}")
         return " ".join(parts) or "everything"
 
-    def matches(self, tool: Tool, mean: float) -> bool:
-        """True when a verdict on `tool` (panel mean `mean`) should reach this subscription."""
+    def matches(self, tool: Tool) -> bool:
+        """True when a verdict on `tool` should reach this subscription."""
         if self.categories and tool.category.lower() not in {c.lower() for c in self.categories}:
             return False
         if self.vendors and tool.vendor.lower() not in {v.lower() for v in self.vendors}:
             return False
         if self.tools and tool.id not in self.tools:
             return False
-        if self.min_score is not None and mean < self.min_score:
+        if self.min_score is not None and panel_mean(tool.reviews) < self.min_score:
             return False
         return not (self.verdict and panel_verdict(tool.reviews) != self.verdict)
 

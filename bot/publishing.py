@@ -84,7 +84,7 @@ def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult) -> list[Anno
         card.notice = _notice(tools, imported)
         card.ephemeral = False
         matched = tuple(sid for sid, f in filters
-                        if any(f.matches(t, _mean(t)) for t in tools.values()))
+                        if any(f.matches(t) for t in tools.values()))
         out.append(Announcement(f"{kind}:{'+'.join(ids)}@{version}", ids, card, matched))
     return out
 
@@ -97,10 +97,6 @@ def _notice(tools: dict[str, Tool], imported: ImportResult) -> str:
     if any(t in imported.added for t in tools):
         return "New verdict"
     return "Updated verdict"
-
-
-def _mean(tool: Tool) -> float:
-    return sum(r.score for r in tool.reviews) / len(tool.reviews) if tool.reviews else 0.0
 
 
 def _queue(bot: ShipBot, item: Announcement) -> None:

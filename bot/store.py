@@ -455,6 +455,11 @@ class Store:
                 ("tools", "reviews", "comparisons", "votes", "subscriptions")}
 
 
+def panel_mean(reviews: list[Review]) -> float:
+    """The reviewers' mean score (0 with no reviews)."""
+    return sum(r.score for r in reviews) / len(reviews) if reviews else 0.0
+
+
 def panel_verdict(reviews: list[Review]) -> str:
     """The panel's majority verdict: ship when at least half the reviewers say ship."""
     if not reviews:

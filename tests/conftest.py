@@ -73,6 +73,13 @@ def make_tool(name: str, scores: tuple[int, int, int, int], *, vendor: str = "Ac
                 pricing_model="Paid", aliases=list(aliases), reviews=reviews)
 
 
+def add_hostile_tool(store: Store, hostile: str) -> None:
+    """A tool whose name, vendor, best-for and review all carry `hostile` text (id `evil`)."""
+    reviews = [Review(persona="Builder", score=90, verdict="ship", text=hostile)]
+    add_tools(store, Tool(id="evil", name=f"Evil {hostile}", short_name=f"Evil {hostile}",
+                          vendor=hostile, best_for=hostile, aliases=["evil"], reviews=reviews))
+
+
 def add_tools(store: Store, *tools: Tool) -> None:
     """Import extra tools into a store."""
     store.import_bundle(Bundle(tools=list(tools)))

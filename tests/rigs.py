@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -146,3 +148,19 @@ def drig(fake_discord: FakeDiscord, bot: ShipBot, tmp_path: Path) -> Iterator[Di
     rig.stop()
 
 
+def new_tool_file(tmp_path: Path, tool_id: str = "copilot-voice", vendor: str = "Microsoft") -> Path:
+    """A JSON import file with one new tool and four ship reviews."""
+    personas = ["Builder", "Skeptic", "Futurist", "Founder"]
+    path = tmp_path / f"{tool_id}.json"
+    path.write_text(json.dumps({"tools": [{
+        "id": tool_id, "name": tool_id.replace("-", " ").title(),
+        "short_name": tool_id.replace("-", " ").title(), "vendor": vendor,
+        "category": "Developer Tools",
+        "reviews": [{"persona": p, "score": 80, "verdict": "ship"} for p in personas]}]}))
+    return path
+
+
+def run_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot --db DB ARGS...` in its own process."""
+    return subprocess.run([sys.executable, "-m", "bot", "--db", str(db), *args],
+                          capture_output=True, text=True, timeout=120)

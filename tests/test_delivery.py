@@ -23,26 +23,10 @@ from bot.models import Context
 from bot.store import Store
 from tests.fakes.discord import CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND
 from tests.fakes.slack import FakeSlack
-from tests.rigs import DiscordRig, SlackRig
+from tests.rigs import DiscordRig, SlackRig, new_tool_file, run_cli
 
 CH_EVERYTHING = 300000000000000777
 CH_404 = 300000000000000404
-
-
-def _new_tool_file(tmp_path: Path, tool_id: str = "copilot-voice", vendor: str = "Microsoft") -> Path:
-    personas = ["Builder", "Skeptic", "Futurist", "Founder"]
-    path = tmp_path / f"{tool_id}.json"
-    path.write_text(json.dumps({"tools": [{
-        "id": tool_id, "name": tool_id.replace("-", " ").title(),
-        "short_name": tool_id.replace("-", " ").title(), "vendor": vendor,
-        "category": "Developer Tools",
-        "reviews": [{"persona": p, "score": 80, "verdict": "ship"} for p in personas]}]}))
-    return path
-
-
-def _cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", "--db", str(db), *args],
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture
@@ -71,7 +55,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
     assert 5 == len(store.subscriptions())
     posts_before = len(rig.posted())
 
-    done = _cli(Path(store.path), "publish", str(_new_tool_file(tmp_path)))
+    done = run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path)))
     assert 0 == done.returncode, done.stderr
     assert "Queued 3 deliveries." in done.stdout
 
@@ -91,7 +75,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
     assert all(r["message_id"] for r in rows)
     for row in rows:  # the delivered cards take votes
         assert store.card_at(row["platform"], row["channel"], row["message_id"]) is not None
-    again = _cli(Path(store.path), "publish", str(_new_tool_file(tmp_path)))
+    again = run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path)))
     assert "Queued 0 deliveries." in again.stdout
 
 
@@ -100,7 +84,7 @@ def test_slack_429_retry_after_is_respected(rig: SlackRig, dispatchers: dict[str
     bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-RL", user="U1"))
     rig.fake.rate_limit_next = 4  # more than slack-sdk's own three retries
     started = time.monotonic()
-    assert 0 == _cli(Path(store.path), "publish", str(_new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
     assert rig.fake.wait_for(lambda: delivery_rows(store)[0]["status"] == "sent", 20)
     attempts = [p for p in rig.posted() if p["channel"] == "C-RL"]
     assert 5 == len(attempts)  # four 429s, then the post that landed
@@ -113,7 +97,7 @@ def test_discord_429_retry_after_is_respected(drig: DiscordRig, dispatchers: dic
     bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(CH_EVERYTHING),
                                     user="42"))
     drig.fake.rate_limit_next = 1
-    assert 0 == _cli(Path(store.path), "publish", str(_new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
     assert drig.fake.wait_for(lambda: delivery_rows(store)[0]["status"] == "sent", 20)
     posts = drig.fake.of("POST", rf"^/channels/{CH_EVERYTHING}/messages$")
     assert 2 == len(posts)  # the 429, then the retry discord.py made after Retry-After
@@ -130,7 +114,7 @@ def test_dead_channels_are_disabled_after_the_documented_attempts(
     for channel in (CH_404, CH_EVERYTHING):
         bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(channel),
                                         user="42"))
-    assert 0 == _cli(Path(store.path), "publish", str(_new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
     assert rig.fake.wait_for(lambda: all(r["status"] == "failed" for r in delivery_rows(store)), 20)
     assert [MAX_PERMANENT_ATTEMPTS] * 3 == [r["attempts"] for r in delivery_rows(store)]
     subs = {s.channel: s for s in store.subscriptions()}
@@ -139,9 +123,9 @@ def test_dead_channels_are_disabled_after_the_documented_attempts(
     assert not subs[str(CH_404)].active
     assert subs[str(CH_404)].disabled_reason.startswith("not found: Unknown Channel")
     assert subs[str(CH_EVERYTHING)].disabled_reason.startswith("forbidden: Missing Access")
-    listing = _cli(Path(store.path), "subscriptions").stdout
+    listing = run_cli(Path(store.path), "subscriptions").stdout
     assert "DISABLED: channel_not_found" in listing
-    assert "failed" in _cli(Path(store.path), "deliveries").stdout
+    assert "failed" in run_cli(Path(store.path), "deliveries").stdout
 
 
 def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> None:
@@ -154,7 +138,7 @@ def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> N
     channels = [f"C{n:02d}" for n in range(30)]
     for channel in channels:
         bot.handle("subscribe", Context(platform="slack", workspace="T1", channel=channel, user="U"))
-    assert 0 == _cli(db, "publish", str(_new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(db, "publish", str(new_tool_file(tmp_path))).returncode
     fake.post_delay = 0.1
     env = {**os.environ, "SHIPBOT_DB": str(db), "SLACK_BOT_TOKEN": "xoxb-test",
            "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": f"{fake.url}/api/",
@@ -183,3 +167,17 @@ def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> N
     posts = [p["channel"] for p in fake.of("chat.postMessage")]
     assert set(channels) == set(posts)  # nothing lost
     assert len(posts) - len(channels) <= 1  # at most the one post in flight at the kill
+
+
+def test_a_claimed_delivery_is_not_posted_after_unsubscribe(rig: SlackRig, bot: ShipBot,
+                                                           store: Store, tmp_path: Path) -> None:
+    ctx = Context(platform="slack", workspace="T1", channel="C-LEFT", user="U")
+    bot.handle("subscribe", ctx)
+    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
+    dispatcher = Dispatcher(bot.store, SlackPoster(rig.adapter), rate=50)
+    claimed = dispatcher.claim()
+    assert ["C-LEFT"] == [c.channel for c in claimed]
+    bot.handle("unsubscribe all", ctx)  # while the batch waits for its turn
+    for item in claimed:
+        dispatcher.deliver(item)
+    assert [] == [p for p in rig.posted() if p["channel"] == "C-LEFT"]

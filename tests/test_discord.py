@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Bundle, Review, Tool
+from bot.models import Bundle, Tool
 from bot.store import Store
-from tests.conftest import AZURE, CLAUDE
+from tests.conftest import AZURE, CLAUDE, add_hostile_tool
 from tests.fakes.discord import BOT_ID, CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND
 from tests.rigs import DiscordRig
 
@@ -153,10 +153,7 @@ def test_did_you_mean_is_ephemeral_with_buttons_that_compare(drig: DiscordRig,
 
 def test_hostile_tool_name_cannot_ping(drig: DiscordRig, store: Store) -> None:
     hostile = "@everyone @here <@&123> <@42> <#99>"
-    reviews = [Review(persona="Builder", score=90, verdict="ship", text=hostile)]
-    store.import_bundle(Bundle(tools=[Tool(id="evil", name=f"Evil {hostile}",
-                                           short_name=f"Evil {hostile}", vendor=hostile,
-                                           best_for=hostile, aliases=["evil"], reviews=reviews)]))
+    add_hostile_tool(store, hostile)
     token = drig.fake.interaction("compare", {"tool_a": "evil", "tool_b": "claude"})
     assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
     data = drig.fake.callbacks(token)[0]["data"]

@@ -13,7 +13,7 @@ from bot.dispatch import delivery_rows
 from bot.models import Context
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
-from tests.test_delivery import _cli, _new_tool_file
+from tests.rigs import new_tool_file, run_cli
 
 
 def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
@@ -33,7 +33,7 @@ def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
     try:
         assert fake_discord.wait_for(lambda: bool(fake_discord.of("PUT", r"/commands$")), 30)
         assert fake_discord.identified.wait(30)
-        assert 0 == _cli(db, "publish", str(_new_tool_file(tmp_path))).returncode
+        assert 0 == run_cli(db, "publish", str(new_tool_file(tmp_path))).returncode
         assert fake.wait_for(lambda: all(r["status"] == "sent" for r in delivery_rows(bot.store))
                              and len(delivery_rows(bot.store)) == 2, 30)
         assert ["C-RUN"] == [p["channel"] for p in fake.of("chat.postMessage")]

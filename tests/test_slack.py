@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from adapters.slack.app import SlackAdapter
 from adapters.slack.server import socket_mode
 from bot.commands import ShipBot
-from bot.models import Bundle, Review, Tool
+from bot.models import Bundle, Tool
 from bot.store import Store
-from tests.conftest import AZURE, CLAUDE
+from tests.conftest import AZURE, CLAUDE, add_hostile_tool
 from tests.fakes.slack import FakeSlack
 from tests.rigs import SECRET, SlackRig, settings_for
 
@@ -139,10 +139,7 @@ def test_burst_of_votes_is_coalesced(rig: SlackRig, store: Store) -> None:
 
 def test_hostile_name_from_data_cannot_mention(rig: SlackRig, store: Store) -> None:
     hostile = "<!channel> @everyone <@U123> <#C999> <!subteam^S1>"
-    reviews = [Review(persona="Builder", score=90, verdict="ship", text=hostile)]
-    store.import_bundle(Bundle(tools=[Tool(id="evil", name=f"Evil {hostile}",
-                                           short_name=f"Evil {hostile}", vendor=hostile,
-                                           best_for=hostile, aliases=["evil"], reviews=reviews)]))
+    add_hostile_tool(store, hostile)
     rig.command("/compare", "evil vs claude")
     rig.command("/compare", "<!here> vs <@U1>")
     sent = json.dumps(rig.fake.calls, default=lambda c: c.__dict__) + json.dumps(rig.fake.responses)
