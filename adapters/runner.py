@@ -53,19 +53,17 @@ def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, rate: f
     from adapters.slack.poster import SlackPoster
     from adapters.slack.server import serve_http_in_thread, socket_mode
 
-    adapter = SlackAdapter(bot, settings)
+    adapter = SlackAdapter(bot, settings, work="process" if settings.slack_workers else "threads",
+                           workers=settings.slack_workers)
     if settings.slack_app_token:
         handler = socket_mode(adapter, settings.slack_app_token.get_secret_value())
         handler.connect()
         log.info("slack: socket mode connected")
         stop_listening: Callable[[], None] = handler.close
     else:
-        server, _ = serve_http_in_thread(adapter, host, port)
-        log.info("slack: listening on http://%s:%d/slack/events", host, server.server_port)
-
-        def stop_listening() -> None:
-            server.shutdown()
-            server.server_close()
+        server = serve_http_in_thread(adapter, host, port)
+        log.info("slack: listening on http://%s:%d/slack/events", host, server.port)
+        stop_listening = server.stop
 
     def close() -> None:
         stop_listening()

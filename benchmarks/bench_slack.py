@@ -9,10 +9,10 @@ Target: shipbot >= 0.8x the bare app's rate.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slack_bolt import App  # noqa: E402
 
 from adapters.slack.app import SlackAdapter, slack_client  # noqa: E402
-from adapters.slack.server import _QuietHandler, _ThreadingWSGIServer  # noqa: E402
+from adapters.slack.server import HttpServer  # noqa: E402
 from bot.bootstrap import open_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from tests.fakes.slack import signed_headers  # noqa: E402
@@ -31,51 +31,59 @@ SECRET = "bench-secret"
 
 
 def serve(app: App) -> int:
-    """Serve a bolt app on the same threaded WSGI server shipbot uses; returns the port."""
-    from wsgiref.simple_server import make_server
-
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-
-    server = make_server("127.0.0.1", 0, SlackRequestHandler(app),
-                         server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server.server_port
+    """Serve a bolt app on the same HTTP server shipbot uses; returns the port."""
+    return HttpServer(app, "127.0.0.1", 0).start().port
 
 
 def drive(port: int, seconds: float, concurrency: int) -> float:
-    """Send signed /compare requests for `seconds` from a separate process (aiohttp, keep-alive,
-    `concurrency` requests in flight); returns requests per second."""
+    """Send signed /compare requests for `seconds` from a separate process (`concurrency`
+    requests in flight); returns requests per second."""
     done = subprocess.run([sys.executable, __file__, "--drive", str(port), str(seconds),
                            str(concurrency)], capture_output=True, text=True, check=True)
     return float(done.stdout.strip())
 
 
 def _drive_child(port: int, seconds: float, concurrency: int) -> None:
-    """The load generator (child process): prints the rate it achieved."""
+    """The load generator (child process): prints the rate it achieved.
+
+    Kept lean (one pre-signed request, a bare asyncio protocol) so the generator's own CPU
+    takes little from the machine the apps share: bolt accepts a signature for five minutes.
+    """
     import asyncio
 
-    import aiohttp
-
-    url = f"http://127.0.0.1:{port}/slack/events"
     body = urlencode({"command": "/compare", "text": "claude vs azure", "user_id": "U1",
                       "team_id": "T1", "channel_id": "C1", "channel_name": "general",
                       "response_url": "http://127.0.0.1:9/none", "trigger_id": "t"})
+    headers = signed_headers(SECRET, body, "application/x-www-form-urlencoded")
+    request = ("POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               f"Content-Length: {len(body)}\r\n"
+               + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+               + "\r\n" + body).encode()
+
 
     async def run() -> float:
         count = 0
         deadline = time.monotonic() + seconds
-        async with aiohttp.ClientSession() as session:
-            async def worker() -> None:
-                nonlocal count
-                while time.monotonic() < deadline:
-                    headers = signed_headers(SECRET, body, "application/x-www-form-urlencoded")
-                    async with session.post(url, data=body, headers=headers) as response:
-                        assert response.status == 200, response.status
-                        await response.read()
-                    count += 1
-            started = time.monotonic()
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-            return count / (time.monotonic() - started)
+
+        async def worker() -> None:
+            nonlocal count
+            reader = writer = None
+            while time.monotonic() < deadline:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                assert head.startswith((b"HTTP/1.0 200", b"HTTP/1.1 200")), head[:80]
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                if length:
+                    await reader.readexactly(length)
+                count += 1
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return count / (time.monotonic() - started)
 
     print(asyncio.run(run()))
 
@@ -90,13 +98,27 @@ def fake_in_child() -> tuple[subprocess.Popen[str], str]:
     return child, child.stdout.readline().strip()  # type: ignore[union-attr]
 
 
-def main(seconds: float) -> None:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of other processes (Linux /proc), for the workers' share."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def main(seconds: float, work: str, workers: int) -> None:
     """Measure both apps at concurrency 1 and 8 and print the ratio."""
     child, fake_url = fake_in_child()
     settings = Settings(shipbot_db=Path(tempfile.mkdtemp()) / "bench.db",
                         slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,
                         slack_api_url=f"{fake_url}/api/")
-    shipbot = SlackAdapter(open_bot(settings.shipbot_db), settings)
+    shipbot = SlackAdapter(open_bot(settings.shipbot_db), settings, work=work,  # type: ignore[arg-type]
+                           workers=workers)
+    worker_pids = [p.pid for p in getattr(shipbot.lanes, "_procs", []) if p.pid]
     bare = App(signing_secret=SECRET, client=slack_client(settings, "xoxb-bench"))
 
     @bare.command("/compare")
@@ -104,23 +126,48 @@ def main(seconds: float) -> None:
         ack()
 
     ports = {"bare bolt (ack only)": serve(bare), "shipbot /compare": serve(shipbot.app)}
-    print(f"{'app':<22} {'conc':>4} {'req/s':>8} {'CPU ms/req':>11}")
+
+    def cards() -> int:
+        return int(shipbot.bot.store.db.execute("SELECT count(*) FROM card_messages")
+                   .fetchone()[0])
+
+    def drained(before: int, requests: int) -> float:
+        """Wait (bounded) until every request's card is posted and recorded; returns when."""
+        deadline = time.monotonic() + 60
+        while cards() - before < requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return time.monotonic()
+
+    print(f"{'app':<22} {'conc':>4} {'acks/s':>8} {'answers/s':>10} {'CPU ms/req':>11} "
+          f"{'workers ms/req':>15}")
     rates: dict[tuple[str, int], float] = {}
     for concurrency in (1, 8):
         for name, port in ports.items():
             drive(port, 0.5, concurrency)  # warm-up
-            time.sleep(1.0)  # let the warm-up's queued answers finish
-            cpu = time.process_time()
-            rates[name, concurrency] = drive(port, seconds, concurrency)
-            time.sleep(1.0)  # count the CPU of answers still queued when the load stopped
-            per = (time.process_time() - cpu) * 1000 / (rates[name, concurrency] * seconds)
-            print(f"{name:<22} {concurrency:>4} {rates[name, concurrency]:>8.0f} {per:>11.2f}",
-                  flush=True)
+            time.sleep(1.5)  # let the warm-up's queued answers finish
+            cpu, wcpu, before = time.process_time(), cpu_seconds(worker_pids), cards()
+            import resource
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN); fk0 = cpu_seconds([child.pid])
+            started = time.monotonic()
+            rate = rates[name, concurrency] = drive(port, seconds, concurrency)
+            requests = round(rate * seconds)
+            answers = "-"
+            if name.startswith("shipbot"):
+                finished = drained(before, requests)
+                answers = f"{(cards() - before) / (finished - started):.0f}"
+            else:
+                time.sleep(0.5)
+            per = (time.process_time() - cpu) * 1000 / requests
+            wper = (cpu_seconds(worker_pids) - wcpu) * 1000 / requests
+            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            drv = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) * 1000 / requests
+            fk = (cpu_seconds([child.pid]) - fk0) * 1000 / requests
+            print(f"{name:<22} {concurrency:>4} {rate:>8.0f} {answers:>10} {per:>11.2f} "
+                  f"{wper:>15.2f} driver {drv:.2f} fake {fk:.2f}", flush=True)
         ratio = rates["shipbot /compare", concurrency] / rates["bare bolt (ack only)", concurrency]
         print(f"{'ratio':<22} {concurrency:>4} {ratio:>8.2f}")
-    time.sleep(2)  # let queued listeners finish posting
-    cards = shipbot.bot.store.db.execute("SELECT count(*) FROM card_messages").fetchone()[0]
-    print(f"cards posted and recorded: {cards}")
+    print(f"cards posted and recorded: {cards()}")
+    shipbot.close()
     child.kill()
 
 
@@ -128,4 +175,6 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--drive"]:
         _drive_child(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
     else:
-        main(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0)
+        main(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0,
+             sys.argv[2] if len(sys.argv) > 2 else "process",
+             int(sys.argv[3]) if len(sys.argv) > 3 else 1)

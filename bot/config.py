@@ -31,3 +31,5 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = None
     discord_application_id: int | None = None
     dispatch_poll_seconds: float = Field(default=2.0, alias="SHIPBOT_DISPATCH_POLL")
+    # Worker processes that answer Slack requests (0: threads in the serving process).
+    slack_workers: int = Field(default=2, ge=0, le=32, alias="SHIPBOT_SLACK_WORKERS")

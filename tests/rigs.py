@@ -89,11 +89,10 @@ def fake() -> Iterator[FakeSlack]:
 @pytest.fixture
 def rig(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -> Iterator[SlackRig]:
     adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "shipbot.db"),
-                           process_before_response=True, refresh_delay=0.3)
-    server, _ = serve_http_in_thread(adapter, "127.0.0.1", 0)
-    yield SlackRig(fake, adapter, server.server_port)
-    server.shutdown()
-    server.server_close()
+                           work="inline", refresh_delay=0.3)
+    server = serve_http_in_thread(adapter, "127.0.0.1", 0)
+    yield SlackRig(fake, adapter, server.port)
+    server.stop()
     adapter.close()
 
 

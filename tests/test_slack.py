@@ -203,9 +203,9 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
     settings = Settings(shipbot_db=Path(bot.store.path), slack_signing_secret=SECRET,
                         slack_client_id="111.222", slack_client_secret="client-secret",
                         slack_api_url=f"{fake.url}/api/")
-    adapter = SlackAdapter(bot, settings, process_before_response=True)
-    server, _ = serve_http_in_thread(adapter, "127.0.0.1", 0)
-    base = f"http://127.0.0.1:{server.server_port}"
+    adapter = SlackAdapter(bot, settings, work="inline")
+    server = serve_http_in_thread(adapter, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.port}"
     try:
         with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
             html = page.read().decode()
@@ -216,7 +216,7 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
                                           headers={"Cookie": cookie})
         with urllib.request.urlopen(callback, timeout=10) as done:
             assert 200 == done.status
-        rig = SlackRig(fake, adapter, server.server_port)
+        rig = SlackRig(fake, adapter, server.port)
         form = {"command": "/compare", "text": "claude azure", "user_id": "U9", "team_id": "T9",
                 "channel_id": "C9", "channel_name": "general", "trigger_id": "t",
                 "response_url": f"{fake.url}/response/9"}
@@ -226,8 +226,7 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
         tables = bot.store.db.table_names()
         assert "slack_installations" in tables and "slack_bots" in tables
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         adapter.close()
 
 
@@ -244,3 +243,59 @@ def test_bad_events_are_logged_and_skipped(rig: SlackRig, store: Store) -> None:
     assert "Sorry, something went wrong on my side" in rig.fake.responses[-1]["text"]
     rig.reaction(ts, "a")  # the app is still up and counting
     assert {CLAUDE: (1, 0)} == store.community([CLAUDE])
+
+
+def _serve(adapter: SlackAdapter, fake: FakeSlack) -> tuple[SlackRig, Any]:
+    from adapters.slack.server import serve_http_in_thread
+
+    server = serve_http_in_thread(adapter, "127.0.0.1", 0)
+    return SlackRig(fake, adapter, server.port), server
+
+
+def test_ack_returns_before_the_answer_is_posted(fake: FakeSlack, bot: ShipBot,
+                                                 tmp_path: Path) -> None:
+    fake.post_delay = 1.5  # a slow Slack: the ack must not wait for it
+    adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "s.db"), work="threads")
+    rig, server = _serve(adapter, fake)
+    try:
+        started = time.monotonic()
+        assert 200 == rig.command("/compare", "claude azure")[0]
+        assert time.monotonic() - started < 1.0
+        assert fake.wait_for(lambda: bot.store.card_at("slack", "C1", "1700000001.000100")
+                             is not None)
+    finally:
+        server.stop()
+        adapter.close()
+
+
+def test_worker_processes_answer_and_count_votes(fake: FakeSlack, bot: ShipBot,
+                                                 tmp_path: Path) -> None:
+    adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "s.db"), work="process",
+                           workers=2, refresh_delay=0.2)
+    rig, server = _serve(adapter, fake)
+    store = bot.store
+    try:
+        for n in range(4):  # answers are spread over both workers
+            assert 200 == rig.command("/compare", "claude azure", channel=f"C{n}")[0]
+        assert fake.wait_for(lambda: len(rig.posted()) == 4, 30)
+        assert {f"C{n}" for n in range(4)} == {p["channel"] for p in rig.posted()}
+        card = store.db.execute("SELECT message_id FROM card_messages WHERE channel = 'C1'")
+        ts = card.fetchone()[0]
+        # A user changes their mind quickly; the votes lane applies the events in order.
+        for name, added in [("a", True), ("b", True), ("b", False), ("a", True)]:
+            rig.reaction(ts, name, user="U7", added=added)
+        rig.reaction(ts, "b", user="U8")
+        assert fake.wait_for(lambda: store.community([CLAUDE, AZURE])
+                             == {CLAUDE: (1, 0), AZURE: (1, 0)}, 30)
+        assert fake.wait_for(lambda: any(u["ts"] == ts and "1 ship / 0 skip" in _texts(u["blocks"])
+                                         for u in fake.of("chat.update")), 30)
+        # A worker that dies is replaced and the bot keeps answering.
+        victim = adapter.lanes._procs[1]  # type: ignore[union-attr]
+        victim.kill()
+        victim.join(10)
+        for n in range(4, 8):
+            rig.command("/compare", "claude azure", channel=f"C{n}")
+        assert fake.wait_for(lambda: len(rig.posted()) >= 7, 30)
+    finally:
+        server.stop()
+        adapter.close()

@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from slack_bolt import App
 from slack_bolt.oauth.oauth_settings import OAuthSettings
@@ -22,6 +23,7 @@ from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
 from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
 from adapters.slack.blocks import REACTION_MEANINGS, render
+from adapters.slack.lanes import InlineLanes, ThreadLanes, WorkerLanes, in_order
 from adapters.slack.sender import SlackSender
 from bot.cards import Card
 from bot.coalesce import Coalescer
@@ -67,28 +69,45 @@ def explain(error: SlackApiError) -> str:
     return API_ERRORS.get(code, f"Slack refused that ({code or 'unknown error'}).")
 
 
+Work = Literal["inline", "threads", "process"]
+
+
 class SlackAdapter:
     """One bolt App wired to the core; runs over HTTP or Socket Mode."""
 
-    def __init__(self, bot: ShipBot, settings: Settings, *, process_before_response: bool = False,
-                 refresh_delay: float = 1.0) -> None:
+    def __init__(self, bot: ShipBot, settings: Settings, *, work: Work = "threads",
+                 workers: int = 1, refresh_delay: float = 1.0) -> None:
         self.bot = bot
-        self.settings = settings
+        # the database is the bot's (`--db` may differ from SHIPBOT_DB): installations and the
+        # worker processes must use the same file
+        self.settings = settings.model_copy(update={"shipbot_db": Path(bot.store.path)})
         self.refresher = Coalescer(refresh_delay, self._refresh)
-        # After ack() the answer is worked out on our own pool, so bolt's listener threads are
-        # free for the next request's ack at once. With process_before_response (tests, FaaS)
-        # the work runs inline so the HTTP response waits for it.
-        self._inline = process_before_response
-        self.sender = SlackSender(settings.slack_api_url)
+        # "inline" (tests) finishes the work before the request returns; otherwise an answer is
+        # posted from the sender's loop and remembered when Slack returns its ts.
+        self._inline = work == "inline"
+        self.sender = SlackSender(self.settings.slack_api_url)
         self._side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-side")
-        # Votes go through one thread so a quick add-then-remove is applied in that order.
-        self._votes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="slack-votes")
-        self.app = self._build_app(process_before_response)
+        # bolt acks in the request thread (process_before_response), as every listener's ack
+        # function only calls ack(); the work goes to the lazy runner (lanes.py).
+        self.app = self._build_app()
+        self.lanes = self._lanes(work, workers)
+        self.app.listener_runner.lazy_listener_runner = self.lanes
         register(self.app, self)
+
+    def _lanes(self, work: Work, workers: int) -> InlineLanes | ThreadLanes | WorkerLanes:
+        logger = logging.getLogger("slack_bolt.App")
+        if work == "inline":
+            return InlineLanes(logger)
+        if work == "threads":
+            return ThreadLanes(logger)
+        from adapters.slack.worker import work_forever
+
+        return WorkerLanes(logger, workers, work_forever,
+                           (self.settings, logging.getLogger().getEffectiveLevel()))
 
     # ---- construction --------------------------------------------------------------------
 
-    def _build_app(self, process_before_response: bool) -> App:
+    def _build_app(self) -> App:
         s = self.settings
         secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
         if s.slack_client_id and s.slack_client_secret:
@@ -102,11 +121,11 @@ class SlackAdapter:
                                                    expiration_seconds=600),
             )
             return App(signing_secret=secret, client=slack_client(s, None), oauth_settings=oauth,
-                       process_before_response=process_before_response)
+                       process_before_response=True)
         self.installations = None
         token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else None
         return App(signing_secret=secret, client=slack_client(s, token),
-                   process_before_response=process_before_response)
+                   process_before_response=True)
 
     def client_for(self, team_id: str) -> WebClient:
         """The client holding the bot token of one workspace."""
@@ -118,18 +137,11 @@ class SlackAdapter:
         return slack_client(self.settings, found.bot_token)
 
     def close(self) -> None:
-        """Finish queued votes, stop card refreshes and close Web API connections."""
+        """Finish queued work, stop card refreshes and close Web API connections."""
+        self.lanes.close()
         self.refresher.cancel_all()
-        self._votes.shutdown(wait=True)
+        self.sender.close()  # waits for posts in flight, whose errors may still need _side
         self._side.shutdown(wait=True)
-        self.sender.close()
-
-    def after_ack(self, work: Callable[[], None]) -> None:
-        """Run a vote after its ack(), one at a time and in order (inline when testing)."""
-        if self._inline:
-            work()
-        else:
-            self._votes.submit(work)
 
     # ---- answers -------------------------------------------------------------------------
 
@@ -140,9 +152,9 @@ class SlackAdapter:
         if card.ephemeral:
             respond(blocks=blocks, text=text, response_type="ephemeral")
             return
-        if self._inline:  # tests and FaaS: finish before the HTTP response
+        if self._inline:  # tests: finish before the HTTP response
             try:
-                self._post(client, card, ctx.workspace, ctx.channel)
+                self._post(client, card, ctx.workspace, ctx.channel, (blocks, text))
             except SlackApiError as exc:
                 self._explain(exc, respond)
             return
@@ -167,9 +179,10 @@ class SlackAdapter:
         """Post a card for the delivery dispatcher; returns the message ts (raises SlackApiError)."""
         return self._post(self.client_for(workspace), card, workspace, channel)
 
-    def _post(self, client: WebClient, card: Card, workspace: str, channel: str) -> str:
+    def _post(self, client: WebClient, card: Card, workspace: str, channel: str,
+              rendered: tuple[list[dict[str, Any]], str] | None = None) -> str:
         """Post a public card and remember what it shows, so votes on it count."""
-        blocks, text = render(card)
+        blocks, text = rendered or render(card)
         posted = self.sender.call(str(client.token), "chat_postMessage", channel=channel,
                                   blocks=blocks, text=text, unfurl_links=False,
                                   unfurl_media=False).result(timeout=120)
@@ -250,14 +263,18 @@ def command_context(payload: dict[str, Any]) -> Context:
     return Context(platform=PLATFORM, workspace=team, channel=channel, user=user, is_dm=is_dm)
 
 
+def _ack(ack: Callable[..., None]) -> None:
+    """Every listener's ack function: acknowledge at once, well inside Slack's 3 seconds."""
+    ack()
+
+
 def register(app: App, adapter: SlackAdapter) -> None:
-    """Attach every listener: slash commands, buttons, reactions."""
+    """Attach every listener: slash commands, buttons, reactions (ack now, work lazily)."""
     bot = adapter.bot
 
     def slash(prefix: str) -> Callable[..., None]:
-        def listener(ack: Callable[..., None], command: dict[str, Any],
-                     respond: Callable[..., Any], client: WebClient) -> None:
-            ack()  # first, well inside Slack's three seconds; the request returns now
+        def answer(command: dict[str, Any], respond: Callable[..., Any],
+                   client: WebClient) -> None:
             try:
                 ctx = command_context(command)
                 card = bot.handle(f"{prefix} {command.get('text', '')}".strip(), ctx)
@@ -265,29 +282,22 @@ def register(app: App, adapter: SlackAdapter) -> None:
             except Exception:
                 log.exception("slash command failed")
                 respond(text=APOLOGY, response_type="ephemeral")
-        return listener
+        return answer
 
-    app.command("/compare")(slash("compare"))
-    app.command("/verdict")(slash("verdict"))
-    app.command("/shipbot")(slash(""))
+    app.command("/compare")(ack=_ack, lazy=[slash("compare")])
+    app.command("/verdict")(ack=_ack, lazy=[slash("verdict")])
+    app.command("/shipbot")(ack=_ack, lazy=[slash("")])
 
-    @app.action(re.compile(r"^shipbot_vote_"))
-    def vote_button(ack: Callable[..., None], body: dict[str, Any],
-                    respond: Callable[..., Any]) -> None:
-        ack()
+    @in_order
+    def vote_button(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+        try:
+            adapter.on_vote_button(body, respond)
+        except Exception:
+            log.exception("vote button failed")
+            respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
-        def work() -> None:
-            try:
-                adapter.on_vote_button(body, respond)
-            except Exception:
-                log.exception("vote button failed")
-                respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
-        adapter.after_ack(work)
-
-    @app.action(re.compile(r"^shipbot_choose_"))
-    def choose_button(ack: Callable[..., None], body: dict[str, Any],
-                      respond: Callable[..., Any], client: WebClient) -> None:
-        ack()
+    def choose_button(body: dict[str, Any], respond: Callable[..., Any],
+                      client: WebClient) -> None:
         try:
             ctx = command_context(body)
             card = bot.handle(json.loads(body["actions"][0]["value"])["command"], ctx)
@@ -297,16 +307,18 @@ def register(app: App, adapter: SlackAdapter) -> None:
             log.exception("did-you-mean button failed")
             respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
-    def reaction(added: bool) -> Callable[..., None]:
-        def listener(body: dict[str, Any], event: dict[str, Any], context: dict[str, Any],
-                     client: WebClient) -> None:
-            def work() -> None:
-                try:
-                    adapter.on_reaction(body, event, context.get("bot_user_id"), client, added)
-                except Exception:  # one bad event is logged and skipped
-                    log.exception("reaction event failed")
-            adapter.after_ack(work)
-        return listener
+    app.action(re.compile(r"^shipbot_vote_"))(ack=_ack, lazy=[vote_button])
+    app.action(re.compile(r"^shipbot_choose_"))(ack=_ack, lazy=[choose_button])
 
-    app.event("reaction_added")(reaction(True))
-    app.event("reaction_removed")(reaction(False))
+    def reaction(added: bool) -> Callable[..., None]:
+        @in_order
+        def vote_by_reaction(body: dict[str, Any], event: dict[str, Any],
+                             context: dict[str, Any], client: WebClient) -> None:
+            try:
+                adapter.on_reaction(body, event, context.get("bot_user_id"), client, added)
+            except Exception:  # one bad event is logged and skipped
+                log.exception("reaction event failed")
+        return vote_by_reaction
+
+    app.event("reaction_added")(ack=_ack, lazy=[reaction(True)])
+    app.event("reaction_removed")(ack=_ack, lazy=[reaction(False)])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from typing import Any
 
 import aiohttp
@@ -30,6 +30,8 @@ class SlackSender:
                                         daemon=True)
         self._thread.start()
         self._session: aiohttp.ClientSession | None = None
+        self._pending: set[Future[dict[str, Any]]] = set()
+        self._lock = threading.Lock()
 
     def _client(self, token: str) -> AsyncWebClient:
         client = self._clients.get(token)
@@ -49,10 +51,21 @@ class SlackSender:
             response = await getattr(self._client(token), method)(**kwargs)
             return dict(response.data)  # type: ignore[arg-type]
 
-        return asyncio.run_coroutine_threadsafe(run(), self._loop)
+        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        with self._lock:
+            self._pending.add(future)
+        future.add_done_callback(self._done)
+        return future
 
-    def close(self) -> None:
-        """Close connections and stop the loop."""
+    def _done(self, future: Future[dict[str, Any]]) -> None:
+        with self._lock:
+            self._pending.discard(future)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Let calls in flight finish (up to `timeout`), close connections and stop the loop."""
+        with self._lock:
+            pending = list(self._pending)
+        wait(pending, timeout)
         async def shut() -> None:
             if self._session is not None:
                 await self._session.close()

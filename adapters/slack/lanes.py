@@ -1,0 +1,179 @@
+"""Where the work after ack() runs: inline (tests), on threads, or in worker processes.
+
+Every listener is a bolt "lazy listener": its ack function only calls ack(), so bolt answers
+the HTTP request (or Socket Mode envelope) at once, and the work (resolve, decide, render,
+post; or record a vote) goes to a lazy runner. The runners here put it in one of two lanes:
+answers, which may run side by side, and votes, which run one at a time in arrival order so a
+quick add-then-remove of a reaction is applied in that order.
+
+`WorkerLanes` hands the work to worker processes running the same bolt app, the way bolt's
+AWS Lambda adapter hands it to another Lambda: the request is re-sent with bolt's
+`x-slack-bolt-lazy-only` headers and the worker's app runs only the named lazy function
+(checking the signature again). The serving process then spends its CPU on taking requests,
+so answering never slows the acks. Votes all go to worker 0, so their order, and the
+coalescing of card updates, stay within one process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from slack_bolt.lazy_listener import LazyListenerRunner
+from slack_bolt.request import BoltRequest
+
+log = logging.getLogger(__name__)
+_ORDERED = "_shipbot_in_order"
+ANSWER_THREADS = 4  # handle + render is CPU work; posting is async (sender.py), so few suffice
+
+
+def in_order(function: Callable[..., None]) -> Callable[..., None]:
+    """Mark a lazy function whose calls must run one at a time, in arrival order (votes)."""
+    setattr(function, _ORDERED, True)
+    return function
+
+
+def is_in_order(function: Callable[..., Any]) -> bool:
+    """True for lazy functions marked with `in_order`."""
+    return bool(getattr(function, _ORDERED, False))
+
+
+class InlineLanes(LazyListenerRunner):
+    """Run the work before the request returns (tests: deterministic; no background)."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        self.run(function, request)
+
+    def close(self) -> None:
+        """Nothing is queued."""
+
+
+class ThreadLanes(LazyListenerRunner):
+    """Answers on a small pool; votes on one thread, in order."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+        self.answers = ThreadPoolExecutor(ANSWER_THREADS, thread_name_prefix="slack-answers")
+        self.votes = ThreadPoolExecutor(1, thread_name_prefix="slack-votes")
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        self.submit(is_in_order(function), self.run, function, request)
+
+    def submit(self, ordered: bool, work: Callable[..., Any], *args: Any) -> None:
+        """Queue `work(*args)` on the votes lane (ordered) or the answers lane."""
+        (self.votes if ordered else self.answers).submit(_logged, work, *args)
+
+    def close(self) -> None:
+        """Finish everything queued."""
+        self.votes.shutdown(wait=True)
+        self.answers.shutdown(wait=True)
+
+
+def _logged(work: Callable[..., Any], *args: Any) -> None:
+    try:
+        work(*args)
+    except Exception:  # one bad request is logged and skipped; the lane goes on
+        log.exception("slack work failed")
+
+
+# What a worker process needs to rebuild the request: which lane, the raw body (a dict in
+# Socket Mode), the headers with bolt's lazy markers, and the mode.
+Job = tuple[bool, Any, dict[str, list[str]], str]
+
+
+def as_job(function: Callable[..., None], request: BoltRequest) -> Job:
+    """The picklable form of a lazy request, addressed to `function` by name."""
+    headers = {k: list(v) for k, v in request.headers.items()}
+    headers["x-slack-bolt-lazy-only"] = ["1"]
+    headers["x-slack-bolt-lazy-function-name"] = [str(request.lazy_function_name)]
+    body = request.raw_body if request.mode == "http" else request.body
+    return is_in_order(function), body, headers, request.mode
+
+
+def from_job(job: Job) -> tuple[bool, BoltRequest]:
+    """The lane and the request a worker dispatches for one job."""
+    ordered, body, headers, mode = job
+    return ordered, BoltRequest(body=body, headers=headers, mode=mode)
+
+
+class WorkerLanes(LazyListenerRunner):
+    """Send the work to `count` worker processes; replace one that dies."""
+
+    def __init__(self, logger: logging.Logger, count: int,
+                 target: Callable[..., None], args: tuple[Any, ...]) -> None:
+        self.logger = logger
+        # spawn, not fork: the serving process already runs threads (and sqlite connections)
+        self._mp = multiprocessing.get_context("spawn")
+        self._target, self._args = target, args
+        # Request threads only append to an in-process queue (never blocked by a slow or dead
+        # worker); one feeder thread per worker writes to its pipe and restarts it if needed.
+        self._jobs: list[queue.SimpleQueue[Job | None]] = [
+            queue.SimpleQueue() for _ in range(max(1, count))]
+        self._procs: list[BaseProcess] = []
+        self._conns: list[Connection] = []
+        for i in range(len(self._jobs)):
+            proc, conn = self._spawn(i)
+            self._procs.append(proc)
+            self._conns.append(conn)
+        self._next = itertools.cycle(range(len(self._jobs)))
+        self._feeders = [threading.Thread(target=self._feed, args=(i,), daemon=True,
+                                          name=f"slack-feed-{i}") for i in range(len(self._jobs))]
+        for feeder in self._feeders:
+            feeder.start()
+
+    def _spawn(self, i: int) -> tuple[BaseProcess, Connection]:
+        reader, writer = self._mp.Pipe(duplex=False)
+        proc = self._mp.Process(target=self._target, args=(*self._args, reader),
+                                name=f"shipbot-slack-worker-{i}", daemon=True)
+        proc.start()
+        reader.close()  # only the worker reads: a dead worker then fails our next send
+        return proc, writer
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        job = as_job(function, request)
+        # votes always to worker 0: one process, one ordered lane, one card-update coalescer
+        self._jobs[0 if job[0] else next(self._next)].put(job)
+
+    def _feed(self, i: int) -> None:
+        while True:
+            job = self._jobs[i].get()
+            while True:
+                try:
+                    self._conns[i].send(job)
+                    break
+                except OSError:  # the worker died; jobs already in its pipe are lost
+                    self._restart(i)
+            if job is None:
+                return
+
+    def _restart(self, i: int) -> None:
+        proc = self._procs[i]
+        proc.join(5)
+        self.logger.error("slack worker %d exited (code %s); starting another", i,
+                          proc.exitcode)
+        self._conns[i].close()
+        self._procs[i], self._conns[i] = self._spawn(i)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Let the workers finish what is queued, then stop them."""
+        for jobs in self._jobs:
+            jobs.put(None)
+        for feeder in self._feeders:
+            feeder.join(timeout)
+        for proc, conn in zip(self._procs, self._conns, strict=True):
+            proc.join(timeout)
+            if proc.is_alive():
+                self.logger.warning("slack worker %s did not stop in %.0f s", proc.name, timeout)
+                proc.terminate()
+            conn.close()

@@ -1,0 +1,36 @@
+"""A Slack worker process: runs the work after ack() that the serving process hands it."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from multiprocessing.connection import Connection
+
+from adapters.slack.lanes import from_job
+from bot.bootstrap import open_bot
+from bot.config import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
+
+
+def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
+    """Dispatch each job to the same bolt app as lazy-only, until None or the parent is gone."""
+    # Ctrl-C reaches the whole process group; the parent decides when we stop (it sends None).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    logging.basicConfig(level=log_level, format=LOG_FORMAT)
+    from adapters.slack.app import SlackAdapter  # after logging is set up, as in the parent
+
+    adapter = SlackAdapter(open_bot(settings.shipbot_db), settings, work="threads")
+    lanes = adapter.lanes
+    try:
+        while True:
+            try:
+                job = jobs.recv()
+            except EOFError:  # the serving process is gone: nothing more will come
+                break
+            if job is None:
+                break
+            ordered, request = from_job(job)
+            lanes.submit(ordered, adapter.app.dispatch, request)  # type: ignore[union-attr]
+    finally:
+        adapter.close()
