@@ -88,13 +88,53 @@ def _drive_child(port: int, seconds: float, concurrency: int) -> None:
     print(asyncio.run(run()))
 
 
+def _web_api_child() -> None:
+    """A minimal Slack Web API stand-in (child process): answers auth.test and gives every
+    chat.postMessage a new ts. Leaner than tests/fakes/slack.py (no recording, no aiohttp), so
+    it takes little of the CPU that the app under test shares with it."""
+    import asyncio
+    import json
+
+    count = 0
+
+    class Api(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport, self.buffer = transport, b""
+
+        def data_received(self, data: bytes) -> None:
+            nonlocal count
+            self.buffer += data
+            while b"\r\n\r\n" in self.buffer:
+                head, rest = self.buffer.split(b"\r\n\r\n", 1)
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                if len(rest) < length:
+                    return
+                self.buffer = rest[length:]
+                if b"auth.test" in head.split(b"\r\n", 1)[0]:
+                    answer = {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
+                else:
+                    count += 1
+                    answer = {"ok": True, "channel": "C1", "ts": f"{1700000000 + count}.000100"}
+                body = json.dumps(answer).encode()
+                self.transport.write(  # type: ignore[attr-defined]
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Api, "127.0.0.1", 0)
+        print(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", flush=True)
+        await server.serve_forever()
+
+    asyncio.run(main())
+
+
 def fake_in_child() -> tuple[subprocess.Popen[str], str]:
-    """The fake Slack Web API in its own process, as the real one is not in ours."""
-    code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from tests.fakes.slack import FakeSlack\n"
-            "f = FakeSlack().start(); print(f.url, flush=True)\n"
-            "while True: time.sleep(60)\n") % str(Path(__file__).resolve().parents[1])
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    """The Web API stand-in in its own process, as the real one is not in ours."""
+    child = subprocess.Popen([sys.executable, __file__, "--web-api"], stdout=subprocess.PIPE,
+                             text=True)
     return child, child.stdout.readline().strip()  # type: ignore[union-attr]
 
 
@@ -147,7 +187,8 @@ def main(seconds: float, work: str, workers: int) -> None:
             time.sleep(1.5)  # let the warm-up's queued answers finish
             cpu, wcpu, before = time.process_time(), cpu_seconds(worker_pids), cards()
             import resource
-            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN); fk0 = cpu_seconds([child.pid])
+            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            fk0 = cpu_seconds([child.pid])
             started = time.monotonic()
             rate = rates[name, concurrency] = drive(port, seconds, concurrency)
             requests = round(rate * seconds)
@@ -172,7 +213,9 @@ def main(seconds: float, work: str, workers: int) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--drive"]:
+    if sys.argv[1:2] == ["--web-api"]:
+        _web_api_child()
+    elif sys.argv[1:2] == ["--drive"]:
         _drive_child(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
     else:
         main(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from slack_bolt import App
+from slack_bolt.context.respond import Respond
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -69,13 +70,18 @@ def explain(error: SlackApiError) -> str:
     return API_ERRORS.get(code, f"Slack refused that ({code or 'unknown error'}).")
 
 
-Work = Literal["inline", "threads", "process"]
+Mode = Literal["inline", "threads", "process"]
+# Every lazy function takes these four, so a worker process can call one by name with
+# arguments it rebuilds itself (lanes.py): the payload, response_url replies, the workspace's
+# Web API client, and bolt's context (for bot_user_id).
+Work = Callable[[dict[str, Any], Callable[..., Any], WebClient, dict[str, Any]], None]
+
 
 
 class SlackAdapter:
     """One bolt App wired to the core; runs over HTTP or Socket Mode."""
 
-    def __init__(self, bot: ShipBot, settings: Settings, *, work: Work = "threads",
+    def __init__(self, bot: ShipBot, settings: Settings, *, work: Mode = "threads",
                  workers: int = 1, refresh_delay: float = 1.0) -> None:
         self.bot = bot
         # the database is the bot's (`--db` may differ from SHIPBOT_DB): installations and the
@@ -90,11 +96,13 @@ class SlackAdapter:
         # bolt acks in the request thread (process_before_response), as every listener's ack
         # function only calls ack(); the work goes to the lazy runner (lanes.py).
         self.app = self._build_app()
+        self.work: dict[str, Work] = {}  # the lazy functions by name (filled by register)
+        self._clients: dict[str, WebClient] = {}  # per bot token, for run_job
         self.lanes = self._lanes(work, workers)
         self.app.listener_runner.lazy_listener_runner = self.lanes
         register(self.app, self)
 
-    def _lanes(self, work: Work, workers: int) -> InlineLanes | ThreadLanes | WorkerLanes:
+    def _lanes(self, work: Mode, workers: int) -> InlineLanes | ThreadLanes | WorkerLanes:
         logger = logging.getLogger("slack_bolt.App")
         if work == "inline":
             return InlineLanes(logger)
@@ -135,6 +143,15 @@ class SlackAdapter:
         if found is None or not found.bot_token:
             raise LookupError(f"no installation for workspace {team_id}")
         return slack_client(self.settings, found.bot_token)
+
+    def run_job(self, name: str, body: dict[str, Any], token: str | None,
+                bot_user_id: str | None) -> None:
+        """Run one lazy function handed over by the serving process (in a worker process)."""
+        client = self._clients.get(token or "")
+        if client is None:
+            client = self._clients[token or ""] = slack_client(self.settings, token)
+        self.work[name](body, Respond(response_url=body.get("response_url")), client,
+                        {"bot_user_id": bot_user_id})
 
     def close(self) -> None:
         """Finish queued work, stop card refreshes and close Web API connections."""
@@ -272,32 +289,37 @@ def register(app: App, adapter: SlackAdapter) -> None:
     """Attach every listener: slash commands, buttons, reactions (ack now, work lazily)."""
     bot = adapter.bot
 
-    def slash(prefix: str) -> Callable[..., None]:
-        def answer(command: dict[str, Any], respond: Callable[..., Any],
-                   client: WebClient) -> None:
+    def named(name: str, work: Work, ordered: bool = False) -> Work:
+        work.__name__ = name  # bolt finds a lazy function by name; so does a worker
+        adapter.work[name] = in_order(work) if ordered else work
+        return work
+
+    def slash(prefix: str) -> Work:
+        def answer(body: dict[str, Any], respond: Callable[..., Any], client: WebClient,
+                   context: dict[str, Any]) -> None:
             try:
-                ctx = command_context(command)
-                card = bot.handle(f"{prefix} {command.get('text', '')}".strip(), ctx)
+                ctx = command_context(body)
+                card = bot.handle(f"{prefix} {body.get('text', '')}".strip(), ctx)
                 adapter.answer(card, ctx, respond, client)
             except Exception:
                 log.exception("slash command failed")
                 respond(text=APOLOGY, response_type="ephemeral")
-        return answer
+        return named(f"answer_{prefix or 'shipbot'}", answer)
 
     app.command("/compare")(ack=_ack, lazy=[slash("compare")])
     app.command("/verdict")(ack=_ack, lazy=[slash("verdict")])
     app.command("/shipbot")(ack=_ack, lazy=[slash("")])
 
-    @in_order
-    def vote_button(body: dict[str, Any], respond: Callable[..., Any]) -> None:
+    def vote_button(body: dict[str, Any], respond: Callable[..., Any], client: WebClient,
+                    context: dict[str, Any]) -> None:
         try:
             adapter.on_vote_button(body, respond)
         except Exception:
             log.exception("vote button failed")
             respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
-    def choose_button(body: dict[str, Any], respond: Callable[..., Any],
-                      client: WebClient) -> None:
+    def choose_button(body: dict[str, Any], respond: Callable[..., Any], client: WebClient,
+                      context: dict[str, Any]) -> None:
         try:
             ctx = command_context(body)
             card = bot.handle(json.loads(body["actions"][0]["value"])["command"], ctx)
@@ -307,18 +329,21 @@ def register(app: App, adapter: SlackAdapter) -> None:
             log.exception("did-you-mean button failed")
             respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
-    app.action(re.compile(r"^shipbot_vote_"))(ack=_ack, lazy=[vote_button])
-    app.action(re.compile(r"^shipbot_choose_"))(ack=_ack, lazy=[choose_button])
+    app.action(re.compile(r"^shipbot_vote_"))(
+        ack=_ack, lazy=[named("vote_button", vote_button, ordered=True)])
+    app.action(re.compile(r"^shipbot_choose_"))(
+        ack=_ack, lazy=[named("choose_button", choose_button)])
 
-    def reaction(added: bool) -> Callable[..., None]:
-        @in_order
-        def vote_by_reaction(body: dict[str, Any], event: dict[str, Any],
-                             context: dict[str, Any], client: WebClient) -> None:
+    def reaction(added: bool) -> Work:
+        def vote_by_reaction(body: dict[str, Any], respond: Callable[..., Any],
+                             client: WebClient, context: dict[str, Any]) -> None:
             try:
-                adapter.on_reaction(body, event, context.get("bot_user_id"), client, added)
+                adapter.on_reaction(body, body.get("event") or {}, context.get("bot_user_id"),
+                                    client, added)
             except Exception:  # one bad event is logged and skipped
                 log.exception("reaction event failed")
-        return vote_by_reaction
+        return named(f"reaction_{'added' if added else 'removed'}", vote_by_reaction,
+                     ordered=True)
 
     app.event("reaction_added")(ack=_ack, lazy=[reaction(True)])
     app.event("reaction_removed")(ack=_ack, lazy=[reaction(False)])

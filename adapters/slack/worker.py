@@ -6,7 +6,7 @@ import logging
 import signal
 from multiprocessing.connection import Connection
 
-from adapters.slack.lanes import from_job
+from adapters.slack.lanes import Job
 from bot.bootstrap import open_bot
 from bot.config import Settings
 
@@ -14,7 +14,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
 
 def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
-    """Dispatch each job to the same bolt app as lazy-only, until None or the parent is gone."""
+    """Run each job (a lazy function by name, with its arguments) until None or EOF."""
     # Ctrl-C reaches the whole process group; the parent decides when we stop (it sends None).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=log_level, format=LOG_FORMAT)
@@ -25,12 +25,13 @@ def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
     try:
         while True:
             try:
-                job = jobs.recv()
+                batch: list[Job | None] = jobs.recv()
             except EOFError:  # the serving process is gone: nothing more will come
                 break
-            if job is None:
-                break
-            ordered, request = from_job(job)
-            lanes.submit(ordered, adapter.app.dispatch, request)  # type: ignore[union-attr]
+            for job in batch:
+                if job is None:
+                    return
+                ordered, *call = job
+                lanes.submit(ordered, adapter.run_job, *call)  # type: ignore[union-attr]
     finally:
         adapter.close()
