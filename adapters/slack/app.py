@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from slack_bolt import App
-from slack_bolt.context.respond import Respond
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -71,6 +70,29 @@ def explain(error: SlackApiError) -> str:
 
 
 Mode = Literal["inline", "threads", "process"]
+
+
+class Reply:
+    """bolt's respond(), without blocking: the POST to response_url goes out on the sender's
+    event loop, where answers run."""
+
+    def __init__(self, sender: SlackSender, response_url: str | None) -> None:
+        self.sender, self.response_url = sender, response_url
+
+    def __call__(self, text: str = "", blocks: list[dict[str, Any]] | None = None,
+                 response_type: str | None = None, replace_original: bool | None = None,
+                 delete_original: bool | None = None) -> None:
+        if not self.response_url:
+            raise ValueError("this request has no response_url to reply to")
+        payload: dict[str, Any] = {"text": text}
+        for key, value in (("blocks", blocks), ("response_type", response_type),
+                           ("replace_original", replace_original),
+                           ("delete_original", delete_original)):
+            if value is not None:
+                payload[key] = value
+        self.sender.reply(self.response_url, payload)
+
+
 # Every lazy function takes these four, so a worker process can call one by name with
 # arguments it rebuilds itself (lanes.py): the payload, response_url replies, the workspace's
 # Web API client, and bolt's context (for bot_user_id).
@@ -107,7 +129,7 @@ class SlackAdapter:
         if work == "inline":
             return InlineLanes(logger)
         if work == "threads":
-            return ThreadLanes(logger)
+            return ThreadLanes(logger, self.run_job, self.sender.loop)
         from adapters.slack.worker import work_forever
 
         return WorkerLanes(logger, workers, work_forever,
@@ -150,7 +172,7 @@ class SlackAdapter:
         client = self._clients.get(token or "")
         if client is None:
             client = self._clients[token or ""] = slack_client(self.settings, token)
-        self.work[name](body, Respond(response_url=body.get("response_url")), client,
+        self.work[name](body, Reply(self.sender, body.get("response_url")), client,
                         {"bot_user_id": bot_user_id})
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ costs open requests, not blocked threads, and connections (and their TLS handsha
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from concurrent.futures import Future, wait
 from typing import Any
@@ -17,6 +18,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
 
 
 class SlackSender:
@@ -33,12 +36,20 @@ class SlackSender:
         self._pending: set[Future[dict[str, Any]]] = set()
         self._lock = threading.Lock()
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the calls run on (answers run on it too: lanes.py)."""
+        return self._loop
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        return self._session
+
     def _client(self, token: str) -> AsyncWebClient:
         client = self._clients.get(token)
         if client is None:
-            if self._session is None:
-                self._session = aiohttp.ClientSession()
-            client = AsyncWebClient(token=token, base_url=self.base_url, session=self._session,
+            client = AsyncWebClient(token=token, base_url=self.base_url, session=self._http(),
                                     retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3),
                                                     AsyncConnectionErrorRetryHandler()])
             self._clients[token] = client
@@ -51,7 +62,24 @@ class SlackSender:
             response = await getattr(self._client(token), method)(**kwargs)
             return dict(response.data)  # type: ignore[arg-type]
 
-        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        return self._track(asyncio.run_coroutine_threadsafe(run(), self._loop))
+
+    def reply(self, response_url: str, payload: dict[str, Any]) -> Future[dict[str, Any]]:
+        """POST a message to a response_url (an ephemeral reply, or a change to the message
+        that had the button); a failure is logged."""
+        async def run() -> dict[str, Any]:
+            try:
+                async with self._http().post(response_url, json=payload) as response:
+                    if response.status >= 300:
+                        log.warning("response_url answered HTTP %d", response.status)
+                    return {"status": response.status}
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+                log.warning("response_url failed: %s", exc.__class__.__name__)
+                return {"status": 0}
+
+        return self._track(asyncio.run_coroutine_threadsafe(run(), self._loop))
+
+    def _track(self, future: Future[dict[str, Any]]) -> Future[dict[str, Any]]:
         with self._lock:
             self._pending.add(future)
         future.add_done_callback(self._done)

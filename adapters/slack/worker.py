@@ -31,7 +31,6 @@ def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
             for job in batch:
                 if job is None:
                     return
-                ordered, *call = job
-                lanes.submit(ordered, adapter.run_job, *call)  # type: ignore[union-attr]
+                lanes.submit(job)  # type: ignore[union-attr]
     finally:
         adapter.close()
