@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -126,11 +127,14 @@ class WorkerLanes(LazyListenerRunner):
             queue.SimpleQueue() for _ in range(max(1, count))]
         self._procs: list[BaseProcess] = []
         self._conns: list[Connection] = []
+        self._started: list[float] = []
         for i in range(len(self._jobs)):
             proc, conn = self._spawn(i)
             self._procs.append(proc)
             self._conns.append(conn)
+            self._started.append(time.monotonic())
         self._next = itertools.cycle(range(len(self._jobs)))
+        self._restarts = [0] * len(self._jobs)
         self._feeders = [threading.Thread(target=self._feed, args=(i,), daemon=True,
                                           name=f"slack-feed-{i}") for i in range(len(self._jobs))]
         for feeder in self._feeders:
@@ -171,10 +175,17 @@ class WorkerLanes(LazyListenerRunner):
     def _restart(self, i: int) -> None:
         proc = self._procs[i]
         proc.join(5)
-        self.logger.error("slack worker %d exited (code %s); starting another", i,
-                          proc.exitcode)
+        lived = time.monotonic() - self._started[i]
+        self._restarts[i] = 1 if lived > 60 else self._restarts[i] + 1
+        # a worker that keeps dying (say, Slack unreachable at start-up) is retried ever more
+        # slowly, up to once a minute, instead of in a tight loop
+        delay = min(60.0, 0.5 * 2 ** min(self._restarts[i] - 1, 7))
+        self.logger.error("slack worker %d exited (code %s); starting another in %.1f s", i,
+                          proc.exitcode, delay)
         self._conns[i].close()
+        time.sleep(delay)
         self._procs[i], self._conns[i] = self._spawn(i)
+        self._started[i] = time.monotonic()
 
     def close(self, timeout: float = 30.0) -> None:
         """Let the workers finish what is queued, then stop them."""

@@ -15,8 +15,11 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
 def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
     """Run each job (a lazy function by name, with its arguments) until None or EOF."""
-    # Ctrl-C reaches the whole process group; the parent decides when we stop (it sends None).
+    # Ctrl-C (and a service manager's SIGTERM) reach the whole process group; the parent
+    # decides when we stop: it sends None once the server has stopped taking requests, so
+    # what is queued here is finished first. If the parent dies, recv() ends with EOF.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(level=log_level, format=LOG_FORMAT)
     from adapters.slack.app import SlackAdapter  # after logging is set up, as in the parent
 
