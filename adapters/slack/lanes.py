@@ -33,6 +33,7 @@ from slack_bolt.request import BoltRequest
 
 log = logging.getLogger(__name__)
 _ORDERED = "_shipbot_in_order"
+GATHER_SECONDS = 0.002  # how long the feeder lets jobs gather before writing them to workers
 
 
 def in_order(function: Callable[..., None]) -> Callable[..., None]:
@@ -78,11 +79,22 @@ class ThreadLanes(LazyListenerRunner):
 
     def submit(self, job: Job) -> None:
         """Run one job: on the votes thread (in order) or on the loop."""
-        ordered, *call = job
-        if ordered:
-            self.votes.submit(_logged, self._run_job, *call)
-        else:
-            self._loop.call_soon_threadsafe(_logged, self._run_job, *call)
+        self.submit_all([job])
+
+    def submit_all(self, jobs: list[Job]) -> None:
+        """Run jobs in order on their lanes; the answers start with one wake-up of the loop."""
+        answers = []
+        for ordered, *call in jobs:
+            if ordered:
+                self.votes.submit(_logged, self._run_job, *call)
+            else:
+                answers.append(call)
+        if answers:
+            self._loop.call_soon_threadsafe(self._answer_all, answers)
+
+    def _answer_all(self, answers: list[list[Any]]) -> None:
+        for call in answers:
+            _logged(self._run_job, *call)
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish queued votes, and start every queued answer (the sender then waits for the
@@ -122,23 +134,22 @@ class WorkerLanes(LazyListenerRunner):
         self._mp = multiprocessing.get_context("spawn")
         self._target, self._args = target, args
         # Request threads only append to an in-process queue (never blocked by a slow or dead
-        # worker); one feeder thread per worker writes to its pipe and restarts it if needed.
-        self._jobs: list[queue.SimpleQueue[Job | None]] = [
-            queue.SimpleQueue() for _ in range(max(1, count))]
+        # worker); one feeder thread writes the jobs to the workers' pipes, in batches, and
+        # restarts a worker whose pipe is broken.
+        self.count = max(1, count)
+        self._jobs: queue.SimpleQueue[tuple[int, Job | None]] = queue.SimpleQueue()
         self._procs: list[BaseProcess] = []
         self._conns: list[Connection] = []
         self._started: list[float] = []
-        for i in range(len(self._jobs)):
+        for i in range(self.count):
             proc, conn = self._spawn(i)
             self._procs.append(proc)
             self._conns.append(conn)
             self._started.append(time.monotonic())
-        self._next = itertools.cycle(range(len(self._jobs)))
-        self._restarts = [0] * len(self._jobs)
-        self._feeders = [threading.Thread(target=self._feed, args=(i,), daemon=True,
-                                          name=f"slack-feed-{i}") for i in range(len(self._jobs))]
-        for feeder in self._feeders:
-            feeder.start()
+        self._next = itertools.cycle(range(self.count))
+        self._restarts = [0] * self.count
+        self._feeder = threading.Thread(target=self._feed, name="slack-feeder", daemon=True)
+        self._feeder.start()
 
     def _spawn(self, i: int) -> tuple[BaseProcess, Connection]:
         reader, writer = self._mp.Pipe(duplex=False)
@@ -151,26 +162,28 @@ class WorkerLanes(LazyListenerRunner):
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         job = as_job(function, request)
         # votes always to worker 0: one process, one ordered lane, one card-update coalescer
-        self._jobs[0 if job[0] else next(self._next)].put(job)
+        self._jobs.put((0 if job[0] else next(self._next), job))
 
-    def _feed(self, i: int) -> None:
-        jobs = self._jobs[i]
-        while True:
-            batch = [jobs.get()]
-            # under load, send what has piled up in one write (fewer wake-ups on both sides)
-            while batch[-1] is not None and len(batch) < 64:
+    def _feed(self) -> None:
+        stopping = 0
+        while stopping < self.count:
+            batches: dict[int, list[Job | None]] = {}
+            item: tuple[int, Job | None] | None = self._jobs.get()
+            time.sleep(GATHER_SECONDS)  # under load, let a batch build: fewer wake-ups
+            while item is not None:
+                batches.setdefault(item[0], []).append(item[1])
                 try:
-                    batch.append(jobs.get_nowait())
+                    item = self._jobs.get_nowait()
                 except queue.Empty:
-                    break
-            while True:
-                try:
-                    self._conns[i].send(batch)
-                    break
-                except OSError:  # the worker died; jobs already in its pipe are lost
-                    self._restart(i)
-            if batch[-1] is None:
-                return
+                    item = None
+            for i, batch in batches.items():
+                while True:
+                    try:
+                        self._conns[i].send(batch)
+                        break
+                    except OSError:  # the worker died; jobs already in its pipe are lost
+                        self._restart(i)
+                stopping += batch.count(None)
 
     def _restart(self, i: int) -> None:
         proc = self._procs[i]
@@ -189,10 +202,9 @@ class WorkerLanes(LazyListenerRunner):
 
     def close(self, timeout: float = 30.0) -> None:
         """Let the workers finish what is queued, then stop them."""
-        for jobs in self._jobs:
-            jobs.put(None)
-        for feeder in self._feeders:
-            feeder.join(timeout)
+        for i in range(self.count):
+            self._jobs.put((i, None))
+        self._feeder.join(timeout)
         for proc, conn in zip(self._procs, self._conns, strict=True):
             proc.join(timeout)
             if proc.is_alive():

@@ -31,9 +31,9 @@ def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
                 batch: list[Job | None] = jobs.recv()
             except EOFError:  # the serving process is gone: nothing more will come
                 break
-            for job in batch:
-                if job is None:
-                    return
-                lanes.submit(job)  # type: ignore[union-attr]
+            jobs_now = [job for job in batch if job is not None]
+            lanes.submit_all(jobs_now)  # type: ignore[union-attr]
+            if len(jobs_now) < len(batch):  # None: the parent is stopping us
+                return
     finally:
         adapter.close()
