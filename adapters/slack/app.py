@@ -129,7 +129,7 @@ class SlackAdapter:
         if work == "inline":
             return InlineLanes(logger)
         if work == "threads":
-            return ThreadLanes(logger, self.run_job, self.sender.loop)
+            return ThreadLanes(logger, self.run_job, self.sender.loop, self.sender.in_flight)
         from adapters.slack.worker import work_forever
 
         return WorkerLanes(logger, workers, work_forever,

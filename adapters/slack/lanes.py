@@ -34,6 +34,7 @@ from slack_bolt.request import BoltRequest
 log = logging.getLogger(__name__)
 _ORDERED = "_shipbot_in_order"
 GATHER_SECONDS = 0.002  # how long the feeder lets jobs gather before writing them to workers
+MAX_IN_FLIGHT = 64  # answers a worker runs or posts at once; more wait in its pipe
 
 
 def in_order(function: Callable[..., None]) -> Callable[..., None]:
@@ -69,10 +70,12 @@ class ThreadLanes(LazyListenerRunner):
     to response_url go out on the loop too (app.Reply)."""
 
     def __init__(self, logger: logging.Logger, run_job: Callable[..., None],
-                 loop: asyncio.AbstractEventLoop) -> None:
+                 loop: asyncio.AbstractEventLoop, in_flight: Callable[[], int]) -> None:
         self.logger = logger
-        self._run_job, self._loop = run_job, loop
+        self._run_job, self._loop, self._in_flight = run_job, loop, in_flight
         self.votes = ThreadPoolExecutor(1, thread_name_prefix="slack-votes")
+        self._queued = 0  # answers handed to the loop that have not run yet
+        self._lock = threading.Lock()
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         self.submit(as_job(function, request))
@@ -81,20 +84,34 @@ class ThreadLanes(LazyListenerRunner):
         """Run one job: on the votes thread (in order) or on the loop."""
         self.submit_all([job])
 
-    def submit_all(self, jobs: list[Job]) -> None:
-        """Run jobs in order on their lanes; the answers start with one wake-up of the loop."""
+    def submit_all(self, jobs: list[Job], wait: bool = False) -> None:
+        """Run jobs in order on their lanes; answers start on the loop in chunks.
+
+        With `wait` (a worker's reader thread), at most MAX_IN_FLIGHT answers are queued on
+        the loop or posting at once; the rest wait in the pipe. Under overload a flood of
+        tasks would otherwise make every answer dearer (measured: answers/s fell by a third).
+        """
         answers = []
         for ordered, *call in jobs:
             if ordered:
                 self.votes.submit(_logged, self._run_job, *call)
             else:
                 answers.append(call)
-        if answers:
-            self._loop.call_soon_threadsafe(self._answer_all, answers)
+        while answers:
+            room = len(answers)
+            if wait:
+                while (room := MAX_IN_FLIGHT - self._queued - self._in_flight()) <= 0:
+                    time.sleep(0.001)
+            chunk, answers = answers[:room], answers[room:]
+            with self._lock:
+                self._queued += len(chunk)
+            self._loop.call_soon_threadsafe(self._answer_all, chunk)
 
     def _answer_all(self, answers: list[list[Any]]) -> None:
         for call in answers:
             _logged(self._run_job, *call)
+        with self._lock:
+            self._queued -= len(answers)
 
     def close(self, timeout: float = 30.0) -> None:
         """Finish queued votes, and start every queued answer (the sender then waits for the

@@ -79,6 +79,10 @@ class SlackSender:
 
         return self._track(asyncio.run_coroutine_threadsafe(run(), self._loop))
 
+    def in_flight(self) -> int:
+        """Calls started and not finished."""
+        return len(self._pending)
+
     def _track(self, future: Future[dict[str, Any]]) -> Future[dict[str, Any]]:
         with self._lock:
             self._pending.add(future)

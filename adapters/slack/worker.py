@@ -32,7 +32,7 @@ def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
             except EOFError:  # the serving process is gone: nothing more will come
                 break
             jobs_now = [job for job in batch if job is not None]
-            lanes.submit_all(jobs_now)  # type: ignore[union-attr]
+            lanes.submit_all(jobs_now, wait=True)  # type: ignore[union-attr]
             if len(jobs_now) < len(batch):  # None: the parent is stopping us
                 return
     finally:
