@@ -279,6 +279,11 @@ def test_worker_processes_answer_and_count_votes(fake: FakeSlack, bot: ShipBot,
             assert 200 == rig.command("/compare", "claude azure", channel=f"C{n}")[0]
         assert fake.wait_for(lambda: len(rig.posted()) == 4, 30)
         assert {f"C{n}" for n in range(4)} == {p["channel"] for p in rig.posted()}
+        rig.command("/shipbot", "help")  # an ephemeral answer goes to response_url
+        assert fake.wait_for(lambda: any(r.get("response_type") == "ephemeral"
+                                         and "compare" in _texts(r.get("blocks", []))
+                                         for r in fake.responses), 30)
+        assert 4 == len(rig.posted())
         card = store.db.execute("SELECT message_id FROM card_messages WHERE channel = 'C1'")
         ts = card.fetchone()[0]
         # A user changes their mind quickly; the votes lane applies the events in order.

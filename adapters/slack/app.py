@@ -99,7 +99,6 @@ class Reply:
 Work = Callable[[dict[str, Any], Callable[..., Any], WebClient, dict[str, Any]], None]
 
 
-
 class SlackAdapter:
     """One bolt App wired to the core; runs over HTTP or Socket Mode."""
 

@@ -66,8 +66,8 @@ class ThreadLanes(LazyListenerRunner):
 
     An answer is CPU work (resolve, decide, render: well under a millisecond) and then a post
     that the loop awaits, so running it on the loop itself saves two thread hand-offs per
-    answer (measured: about a quarter of a worker's CPU). Nothing on that path blocks: replies
-    to response_url go out on the loop too (app.Reply)."""
+    answer (measured: about a quarter of a worker's CPU). Nothing on that path waits on the
+    network: replies to response_url go out on the loop too (app.Reply)."""
 
     def __init__(self, logger: logging.Logger, run_job: Callable[..., None],
                  loop: asyncio.AbstractEventLoop, in_flight: Callable[[], int]) -> None:
