@@ -43,3 +43,58 @@ def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
         _, stderr = process.communicate(timeout=30)
     assert 0 == process.returncode, stderr
     assert "xoxb-run" not in stderr and "discord-run" not in stderr
+
+
+def test_run_answers_slack_over_http_with_worker_processes(tmp_path: Path,
+                                                           fake: FakeSlack) -> None:
+    """The production path: waitress, bolt acking, two worker processes, clean SIGTERM."""
+    import re
+    import threading
+    import time
+    from urllib.parse import urlencode
+
+    from tests.fakes.server import wait_for
+    from tests.fakes.slack import post, signed_headers
+
+    db = tmp_path / "run.db"
+    store = open_bot(db).store
+    env = {**os.environ, "SHIPBOT_DB": str(db), "SLACK_BOT_TOKEN": "xoxb-run",
+           "SLACK_SIGNING_SECRET": "run-secret", "SLACK_API_URL": f"{fake.url}/api/",
+           "SHIPBOT_SLACK_WORKERS": "2"}
+    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
+        env.pop(key, None)
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1",
+                                "--port", "0"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
+                              daemon=True)
+    reader.start()
+
+    def port() -> int | None:
+        found = [re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line) for line in lines]
+        return next((int(m.group(1)) for m in found if m), None)
+
+    try:
+        assert wait_for(lambda: port() is not None, 30), "".join(lines)
+        url = f"http://127.0.0.1:{port()}/slack/events"
+        body = urlencode({"command": "/compare", "text": "claude vs azure", "user_id": "U1",
+                          "team_id": "T1", "channel_id": "C1", "channel_name": "general",
+                          "response_url": f"{fake.url}/response/1", "trigger_id": "t"})
+        started = time.monotonic()
+        status, _ = post(url, body, signed_headers("run-secret", body,
+                                                   "application/x-www-form-urlencoded"))
+        assert 200 == status and time.monotonic() - started < 3.0
+        assert wait_for(lambda: store.card_at("slack", "C1", "1700000001.000100") is not None, 30)
+        assert "Ship Claude 4 API" in str(fake.of("chat.postMessage")[0]["blocks"])
+        forged = post(url, body, signed_headers("wrong-secret", body,
+                                                "application/x-www-form-urlencoded"))
+        assert 401 == forged[0]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        reader.join(10)
+    assert 0 == process.returncode, "".join(lines)
+    assert 1 == len(fake.of("chat.postMessage"))
+    log = "".join(lines)
+    assert "xoxb-run" not in log and "run-secret" not in log
