@@ -127,11 +127,12 @@ class SlackAdapter:
         logger = logging.getLogger("slack_bolt.App")
         if work == "inline":
             return InlineLanes(logger)
+        local = ThreadLanes(logger, self.run_job, self.sender.loop, self.sender.in_flight)
         if work == "threads":
-            return ThreadLanes(logger, self.run_job, self.sender.loop, self.sender.in_flight)
+            return local
         from adapters.slack.worker import work_forever
 
-        return WorkerLanes(logger, workers, work_forever,
+        return WorkerLanes(logger, workers, local, work_forever,
                            (self.settings, logging.getLogger().getEffectiveLevel()))
 
     # ---- construction --------------------------------------------------------------------

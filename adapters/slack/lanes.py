@@ -6,11 +6,12 @@ post; or record a vote) goes to a lazy runner. The runners here put it in one of
 answers, which may run side by side, and votes, which run one at a time in arrival order so a
 quick add-then-remove of a reaction is applied in that order.
 
-`WorkerLanes` hands the work to worker processes, much as bolt's AWS Lambda adapter hands it
-to another Lambda: bolt here verifies, parses, authorizes and acks; the worker gets the lazy
-function's name and its arguments and calls it (SlackAdapter.run_job). The serving process
-then spends its CPU on taking requests, so answering never slows the acks. Votes all go to
-worker 0, so their order, and the coalescing of card updates, stay within one process.
+`WorkerLanes` hands the answers to worker processes, much as bolt's AWS Lambda adapter hands
+work to another Lambda: bolt here verifies, parses, authorizes and acks; the worker gets the
+lazy function's name and its arguments and calls it (SlackAdapter.run_job). The serving
+process then spends its CPU on taking requests, so answering never slows the acks. Votes stay
+in the serving process, on its ordered lane: they are cheap, and a worker that dies cannot
+take queued votes with it.
 """
 
 from __future__ import annotations
@@ -142,11 +143,14 @@ def as_job(function: Callable[..., None], request: BoltRequest) -> Job:
 
 
 class WorkerLanes(LazyListenerRunner):
-    """Send the work to `count` worker processes; replace one that dies."""
+    """Send answers to `count` worker processes (replacing one that dies); votes stay here."""
 
-    def __init__(self, logger: logging.Logger, count: int,
+    def __init__(self, logger: logging.Logger, count: int, local: ThreadLanes,
                  target: Callable[..., None], args: tuple[Any, ...]) -> None:
         self.logger = logger
+        # Votes are cheap (a row and a coalesced card update) and must not be lost or
+        # reordered, so they run in this process, on its ordered votes lane.
+        self._local = local
         # spawn, not fork: the serving process already runs threads (and sqlite connections)
         self._mp = multiprocessing.get_context("spawn")
         self._target, self._args = target, args
@@ -178,8 +182,10 @@ class WorkerLanes(LazyListenerRunner):
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         job = as_job(function, request)
-        # votes always to worker 0: one process, one ordered lane, one card-update coalescer
-        self._jobs.put((0 if job[0] else next(self._next), job))
+        if job[0]:
+            self._local.submit(job)
+        else:
+            self._jobs.put((next(self._next), job))
 
     def _feed(self) -> None:
         stopping = 0
@@ -218,7 +224,8 @@ class WorkerLanes(LazyListenerRunner):
         self._started[i] = time.monotonic()
 
     def close(self, timeout: float = 30.0) -> None:
-        """Let the workers finish what is queued, then stop them."""
+        """Let the workers finish what is queued, then stop them; finish the votes."""
+        self._local.close(timeout)
         for i in range(self.count):
             self._jobs.put((i, None))
         self._feeder.join(timeout)
