@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from slack_bolt import App  # noqa: E402
 
 from adapters.slack.app import SlackAdapter, slack_client  # noqa: E402
+from adapters.slack.lanes import WorkerLanes  # noqa: E402
 from adapters.slack.server import HttpServer  # noqa: E402
 from bot.bootstrap import open_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -209,7 +210,8 @@ def _measure(fake_url: str, child: subprocess.Popen[str], seconds: float, work: 
                         slack_api_url=f"{fake_url}/api/")
     shipbot = SlackAdapter(open_bot(settings.shipbot_db), settings, work=work,  # type: ignore[arg-type]
                            workers=workers)
-    worker_pids = [p.pid for p in getattr(shipbot.lanes, "_procs", []) if p.pid]
+    lanes = shipbot.lanes
+    worker_pids = lanes.wait_ready(60) if isinstance(lanes, WorkerLanes) else []
     bare = App(signing_secret=SECRET, client=slack_client(settings, "xoxb-bench"))
 
     @bare.command("/compare")

@@ -300,7 +300,37 @@ def test_worker_processes_answer_and_count_votes(fake: FakeSlack, bot: ShipBot,
         victim.join(10)
         for n in range(4, 8):
             rig.command("/compare", "claude azure", channel=f"C{n}")
-        assert fake.wait_for(lambda: len(rig.posted()) >= 7, 30)
+        # its pipe was empty when it died, so nothing is lost: its share goes to the other
+        assert fake.wait_for(lambda: len(rig.posted()) == 8, 30)
+    finally:
+        server.stop()
+        adapter.close()
+
+
+def _second_worker_always_dies(settings: Any, log_level: int, ready: Any, jobs: Any) -> None:
+    """A worker target (run in a spawned process) whose worker 1 dies at start-up, always."""
+    import multiprocessing
+
+    if multiprocessing.current_process().name.endswith("-1"):
+        raise SystemExit(3)
+    from adapters.slack.worker import work_forever
+
+    work_forever(settings, log_level, ready, jobs)
+
+
+def test_a_worker_that_keeps_dying_loses_no_answers(fake: FakeSlack, bot: ShipBot,
+                                                     tmp_path: Path, monkeypatch: Any,
+                                                     caplog: Any) -> None:
+    monkeypatch.setattr("adapters.slack.worker.work_forever", _second_worker_always_dies)
+    adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "s.db"), work="process",
+                           workers=2)
+    rig, server = _serve(adapter, fake)
+    try:
+        for n in range(6):  # half of them are meant for worker 1, which never comes up
+            assert 200 == rig.command("/compare", "claude azure", channel=f"C{n}")[0]
+        assert fake.wait_for(lambda: len(rig.posted()) == 6, 30)
+        assert {f"C{n}" for n in range(6)} == {p["channel"] for p in rig.posted()}
+        assert fake.wait_for(lambda: "slack worker 1 exited (code 3)" in caplog.text, 10)
     finally:
         server.stop()
         adapter.close()

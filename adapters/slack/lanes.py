@@ -17,6 +17,7 @@ take queued votes with it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -154,31 +155,31 @@ class WorkerLanes(LazyListenerRunner):
         # spawn, not fork: the serving process already runs threads (and sqlite connections)
         self._mp = multiprocessing.get_context("spawn")
         self._target, self._args = target, args
-        # Request threads only append to an in-process queue (never blocked by a slow or dead
-        # worker); one feeder thread writes the jobs to the workers' pipes, in batches, and
-        # restarts a worker whose pipe is broken.
         self.count = max(1, count)
-        self._jobs: queue.SimpleQueue[tuple[int, Job | None]] = queue.SimpleQueue()
-        self._procs: list[BaseProcess] = []
-        self._conns: list[Connection] = []
-        self._started: list[float] = []
-        for i in range(self.count):
-            proc, conn = self._spawn(i)
-            self._procs.append(proc)
-            self._conns.append(conn)
-            self._started.append(time.monotonic())
-        self._next = itertools.cycle(range(self.count))
+        self._closing = threading.Event()
+        # A worker gets jobs only while it is up: started and ready (it sets its event once
+        # its app is built). While one is down, its jobs go to the others.
+        self._up = [threading.Event() for _ in range(self.count)]
+        self._procs: list[BaseProcess | None] = [None] * self.count
+        self._conns: list[Connection | None] = [None] * self.count
         self._restarts = [0] * self.count
+        self._born = [time.monotonic()] * self.count
+        self._lock = threading.Lock()
+        for i in range(self.count):
+            self._bring_up(i, delay=0.0)
+        # Request threads only append to an in-process queue (never blocked by a slow or dead
+        # worker); one feeder thread writes the jobs to the workers' pipes, in batches.
+        self._jobs: queue.SimpleQueue[tuple[int, Job | None]] = queue.SimpleQueue()
+        self._next = itertools.cycle(range(self.count))
         self._feeder = threading.Thread(target=self._feed, name="slack-feeder", daemon=True)
         self._feeder.start()
 
-    def _spawn(self, i: int) -> tuple[BaseProcess, Connection]:
-        reader, writer = self._mp.Pipe(duplex=False)
-        proc = self._mp.Process(target=self._target, args=(*self._args, reader),
-                                name=f"shipbot-slack-worker-{i}", daemon=True)
-        proc.start()
-        reader.close()  # only the worker reads: a dead worker then fails our next send
-        return proc, writer
+    def wait_ready(self, timeout: float) -> list[int]:
+        """Wait (bounded) until every worker is up; returns their process ids."""
+        deadline = time.monotonic() + timeout
+        for up in self._up:
+            up.wait(max(0.0, deadline - time.monotonic()))
+        return [p.pid for p in self._procs if p is not None and p.pid is not None]
 
     def start(self, function: Callable[..., None], request: BoltRequest) -> None:
         job = as_job(function, request)
@@ -190,48 +191,115 @@ class WorkerLanes(LazyListenerRunner):
     def _feed(self) -> None:
         stopping = 0
         while stopping < self.count:
-            batches: dict[int, list[Job | None]] = {}
+            batches: dict[int, list[Job]] = {}
             item: tuple[int, Job | None] | None = self._jobs.get()
             time.sleep(GATHER_SECONDS)  # under load, let a batch build: fewer wake-ups
             while item is not None:
-                batches.setdefault(item[0], []).append(item[1])
+                i, job = item
+                if job is None:
+                    stopping += 1
+                else:
+                    batches.setdefault(i, []).append(job)
                 try:
                     item = self._jobs.get_nowait()
                 except queue.Empty:
                     item = None
             for i, batch in batches.items():
-                while True:
-                    try:
-                        self._conns[i].send(batch)
-                        break
-                    except OSError:  # the worker died; jobs already in its pipe are lost
-                        self._restart(i)
-                stopping += batch.count(None)
+                self._send(i, batch)
+        for i in range(self.count):  # stop every worker that is up; none is restarted now
+            conn = self._conns[i]
+            if self._up[i].is_set() and conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.send([None])
 
-    def _restart(self, i: int) -> None:
+    def _send(self, i: int, batch: list[Job]) -> None:
+        """Write a batch to worker i, or to another worker while i is down."""
+        while True:
+            target = i if self._up[i].is_set() else self._some_worker_up(i)
+            if target < 0:
+                self.logger.warning("no slack worker is up while stopping: %d answers dropped",
+                                    len(batch))
+                return
+            conn = self._conns[target]
+            try:
+                assert conn is not None
+                conn.send(batch)
+                return
+            except (OSError, AssertionError):  # it died; jobs already in its pipe are lost
+                self._down(target)
+
+    def _some_worker_up(self, preferred: int) -> int:
+        """A worker that is up, preferring `preferred`; waits while all are starting (-1 if
+        we are stopping meanwhile)."""
+        while True:
+            for k in range(self.count):
+                j = (preferred + k) % self.count
+                if self._up[j].is_set():
+                    return j
+            if self._closing.is_set():
+                return -1
+            self._up[preferred].wait(0.1)
+
+    def _down(self, i: int) -> None:
+        """Worker i's pipe broke: take it out of rotation and start another."""
+        with self._lock:
+            if not self._up[i].is_set():
+                return
+            self._up[i].clear()
+        self._restart_later(i)
+
+    def _restart_later(self, i: int) -> None:
         proc = self._procs[i]
-        proc.join(5)
-        lived = time.monotonic() - self._started[i]
+        lived = time.monotonic() - self._born[i]
         self._restarts[i] = 1 if lived > 60 else self._restarts[i] + 1
         # a worker that keeps dying (say, Slack unreachable at start-up) is retried ever more
-        # slowly, up to once a minute, instead of in a tight loop
+        # slowly, up to once a minute; the others take its jobs meanwhile
         delay = min(60.0, 0.5 * 2 ** min(self._restarts[i] - 1, 7))
         self.logger.error("slack worker %d exited (code %s); starting another in %.1f s", i,
-                          proc.exitcode, delay)
-        self._conns[i].close()
-        time.sleep(delay)
-        self._procs[i], self._conns[i] = self._spawn(i)
-        self._started[i] = time.monotonic()
+                          proc.exitcode if proc else None, delay)
+        self._bring_up(i, delay)
+
+    def _bring_up(self, i: int, delay: float) -> None:
+        """Start worker i on a thread of its own, after `delay`; it is up once it is ready."""
+        def run() -> None:
+            if self._closing.wait(delay):
+                return
+            old, conn = self._procs[i], self._conns[i]
+            if old is not None:
+                old.join(5)
+            if conn is not None:
+                conn.close()
+            ready = self._mp.Event()
+            reader, writer = self._mp.Pipe(duplex=False)
+            proc = self._mp.Process(target=self._target, args=(*self._args, ready, reader),
+                                    name=f"shipbot-slack-worker-{i}", daemon=True)
+            proc.start()
+            reader.close()  # only the worker reads: a dead worker then fails our next send
+            self._procs[i], self._conns[i], self._born[i] = proc, writer, time.monotonic()
+            while not ready.wait(0.2):
+                if not proc.is_alive():  # died while starting: try again, later
+                    self._restart_later(i)
+                    return
+                if self._closing.is_set():
+                    return
+            self._up[i].set()
+
+        threading.Thread(target=run, name=f"slack-worker-start-{i}", daemon=True).start()
 
     def close(self, timeout: float = 30.0) -> None:
         """Let the workers finish what is queued, then stop them; finish the votes."""
         self._local.close(timeout)
+        self._closing.set()
         for i in range(self.count):
             self._jobs.put((i, None))
         self._feeder.join(timeout)
-        for proc, conn in zip(self._procs, self._conns, strict=True):
+        for conn in self._conns:  # what is in a pipe is still read; then the worker sees EOF
+            if conn is not None:
+                conn.close()
+        for proc in self._procs:
+            if proc is None:
+                continue
             proc.join(timeout)
             if proc.is_alive():
                 self.logger.warning("slack worker %s did not stop in %.0f s", proc.name, timeout)
                 proc.terminate()
-            conn.close()

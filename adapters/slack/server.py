@@ -32,7 +32,7 @@ class HttpServer:
         self._server: Any = waitress.create_server(
             SlackRequestHandler(app), host=host, port=port, threads=threads, ident="shipbot",
             max_request_body_size=MAX_BODY)
-        self.host, self.port = host, int(self._server.effective_port)
+        self.port = int(self._server.effective_port)
         self._thread: threading.Thread | None = None
 
     def start(self) -> HttpServer:

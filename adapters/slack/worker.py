@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 
 from adapters.slack.lanes import Job
 from bot.bootstrap import open_bot
@@ -13,7 +14,7 @@ from bot.config import Settings
 LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
 
-def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
+def work_forever(settings: Settings, log_level: int, ready: Event, jobs: Connection) -> None:
     """Run each job (a lazy function by name, with its arguments) until None or EOF."""
     # Ctrl-C (and a service manager's SIGTERM) reach the whole process group; the parent
     # decides when we stop: it sends None once the server has stopped taking requests, so
@@ -25,6 +26,7 @@ def work_forever(settings: Settings, log_level: int, jobs: Connection) -> None:
 
     adapter = SlackAdapter(open_bot(settings.shipbot_db), settings, work="threads")
     lanes = adapter.lanes
+    ready.set()  # the serving process sends jobs from now on
     try:
         while True:
             try:
