@@ -269,18 +269,24 @@ class WorkerLanes(LazyListenerRunner):
                 old.join(5)
             if conn is not None:
                 conn.close()
-            ready = self._mp.Event()
+            # readiness comes back on a pipe of its own, not a multiprocessing.Event: setting
+            # one blocks forever if the process waiting on it has died
+            ready_in, ready_out = self._mp.Pipe(duplex=False)
             reader, writer = self._mp.Pipe(duplex=False)
-            proc = self._mp.Process(target=self._target, args=(*self._args, ready, reader),
+            proc = self._mp.Process(target=self._target, args=(*self._args, ready_out, reader),
                                     name=f"shipbot-slack-worker-{i}", daemon=True)
             proc.start()
             reader.close()  # only the worker reads: a dead worker then fails our next send
+            ready_out.close()
             self._procs[i], self._conns[i], self._born[i] = proc, writer, time.monotonic()
-            while not ready.wait(0.2):
-                if not proc.is_alive():  # died while starting: try again, later
+            with ready_in:
+                while not ready_in.poll(0.2):
+                    if self._closing.is_set():
+                        return
+                try:
+                    ready_in.recv()
+                except EOFError:  # died while starting: try again, later
                     self._restart_later(i)
-                    return
-                if self._closing.is_set():
                     return
             self._up[i].set()
 

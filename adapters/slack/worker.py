@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import signal
 from multiprocessing.connection import Connection
-from multiprocessing.synchronize import Event
 
 from adapters.slack.lanes import Job
 from bot.bootstrap import open_bot
@@ -14,7 +13,8 @@ from bot.config import Settings
 LOG_FORMAT = "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"
 
 
-def work_forever(settings: Settings, log_level: int, ready: Event, jobs: Connection) -> None:
+def work_forever(settings: Settings, log_level: int, ready: Connection,
+                 jobs: Connection) -> None:
     """Run each job (a lazy function by name, with its arguments) until None or EOF."""
     # Ctrl-C (and a service manager's SIGTERM) reach the whole process group; the parent
     # decides when we stop: it sends None once the server has stopped taking requests, so
@@ -26,8 +26,12 @@ def work_forever(settings: Settings, log_level: int, ready: Event, jobs: Connect
 
     adapter = SlackAdapter(open_bot(settings.shipbot_db), settings, work="threads")
     lanes = adapter.lanes
-    ready.set()  # the serving process sends jobs from now on
     try:
+        try:
+            ready.send(True)  # the serving process sends jobs from now on
+            ready.close()
+        except OSError:  # the serving process is gone, or stopped waiting for us
+            return
         while True:
             try:
                 batch: list[Job | None] = jobs.recv()
