@@ -12,14 +12,32 @@ import bisect
 import heapq
 import itertools
 import math
-import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+
+from bot.names import (
+    FILLER,
+    GENERIC,
+    compact,
+    content,
+    derive_keys,
+    derive_words,
+    domain_host,
+    forms,
+    normalize,
+    vendor_handles,
+    vendor_keys,
+    vendor_words,
+    versions,
+)
+
+__all__ = ["ACCEPT", "GENERIC", "Match", "NameIndex", "Resolution", "closest", "normalize"]
 
 ACCEPT = 72.0  # a resolution at or above this score is confident
 MARGIN = 6.0  # two different tools this close are ambiguous
@@ -27,33 +45,10 @@ SUGGEST_FLOOR = 45.0  # below this a candidate is not worth offering as "did you
 MAX_SUGGESTIONS = 5
 _CANDIDATES = 24  # how many index candidates are scored with rapidfuzz
 _COMMON_DF = 0.05  # words in more than this share of tools only count when nothing rarer does
-
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-# Words too generic to stand for a tool on their own when derived from its name.
-GENERIC = frozenset(
-    "a an the and or of for with to in on by new api apis ai app apps tool tools sdk model models "
-    "real time voice code cloud platform studio pro plus lite use streaming assistant agent "
-    "agents service services open data labs router".split()
-)
-
-
-def normalize(text: str) -> str:
-    """Lowercase, punctuation to spaces, whitespace collapsed."""
-    return " ".join(_NON_WORD.split(text.lower())).strip()
-
-
-def derive_keys(name: str, short_name: str, vendor: str, aliases: Iterable[str]) -> list[str]:
-    """Every normalized string a tool answers to: names, part before a colon, words, vendor."""
-    keys = [name, short_name, name.split(":", 1)[0], vendor, *aliases]
-    for word in normalize(short_name).split():
-        if len(word) >= 3 and word not in GENERIC and not word.isdigit():
-            keys.append(word)
-    out: list[str] = []
-    for key in keys:
-        norm = normalize(key)
-        if norm and norm not in out:
-            out.append(norm)
-    return out
+_QUALIFIER_CAP = ACCEPT - 1  # a typed word the tool's names lack: offer it, never assume it
+_VERSION_CAP = ACCEPT - 12  # another version of the tool: offer it, never assume it
+_VENDOR_DISCOUNT = 0.9  # a vendor names many tools: a near name outranks a near vendor
+_MAX_WALK = 5000  # the most tools one exact lookup examines (a huge vendor or a common word)
 
 
 @dataclass(frozen=True)
@@ -121,17 +116,53 @@ class MultiMap:
         return stop - start
 
 
-class NameIndex:
-    """An in-memory index of every tool's names, built once from the store."""
+@dataclass(frozen=True)
+class _Query:
+    """One typed name in the forms every comparison needs."""
 
-    def __init__(self, ids: list[str], names: list[str], tool_keys: list[tuple[str, ...]]) -> None:
+    text: str
+    words: tuple[str, ...]
+    joined: str
+    versions: frozenset[str]
+
+    @classmethod
+    def of(cls, normal: str, raw: str) -> _Query:
+        """The forms of a normalized name; versions are read from the raw text."""
+        return cls(normal, tuple(normal.split()), compact(normal), versions(raw))
+
+
+@lru_cache(maxsize=1 << 16)
+def _vendor_forms(vendor: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """A vendor's handles, its words, and the keys that are only its name (cached: few vendors)."""
+    return vendor_handles(vendor), vendor_words(vendor), tuple(vendor_keys(vendor))
+
+
+class NameIndex:
+    """An in-memory index of every tool's names, built once from the store.
+
+    Each tool has published names (name, short name, aliases, id: an exact one wins outright) and
+    looser handles (the name without its vendor, distinctive words, the vendor: an exact one wins
+    only when no published name matched). Both are indexed by their joined form, so spacing and
+    punctuation never decide a match.
+    """
+
+    def __init__(self, ids: list[str], names: list[str], name_keys: list[tuple[str, ...]],
+                 handle_keys: list[tuple[str, ...]], vendors: list[str]) -> None:
         self.ids = ids
         self.names = names
-        self._tool_keys = tool_keys
-        self._keys = MultiMap((k, n) for n, keys in enumerate(tool_keys) for k in keys)
-        self._words = MultiMap((w, n) for n, keys in enumerate(tool_keys)
-                               for w in {w for k in keys for w in k.split()})
-        self._vocab = sorted({w for keys in tool_keys for k in keys for w in k.split()})
+        self._name_keys = name_keys
+        self._handle_keys = handle_keys
+        self._vendors = vendors
+        self._by_vendor = MultiMap((h, n) for n, vendor in enumerate(vendors)
+                                   for h in _vendor_forms(vendor)[0])
+        self._exact_names = MultiMap((f, n) for n in range(len(ids))
+                                     for k in name_keys[n] for f in forms(k))
+        self._exact_handles = MultiMap((compact(k), n) for n in range(len(ids))
+                                       for k in self._handles(n))
+        # Generated twice rather than kept: a set per tool would double the peak memory at 100k.
+        self._words = MultiMap((w, n) for n in range(len(ids)) for w in self._word_set(n))
+        self._vocab: list[str] = sorted({w for n in range(len(ids)) for w in self._word_set(n)})
+        self._longest = max((len(w) for w in self._vocab), default=0)
         self._deletes = MultiMap((v, n) for n, w in enumerate(self._vocab) if len(w) >= 4
                                  for v in _deletes(w))
         self._buckets: dict[tuple[int, str], list[str]] = defaultdict(list)
@@ -146,32 +177,55 @@ class NameIndex:
         """Index rows of (id, name, short name, vendor, '|'-joined aliases)."""
         ids: list[str] = []
         names: list[str] = []
-        tool_keys: list[tuple[str, ...]] = []
+        name_keys: list[tuple[str, ...]] = []
+        handle_keys: list[tuple[str, ...]] = []
+        vendors: list[str] = []
+        shared: dict[str, str] = {}  # one string per vendor, however many tools it makes
         for tool_id, name, short, vendor, aliases in rows:
             ids.append(tool_id)
             names.append(short or name)
-            extra = [*(aliases.split("|") if aliases else []), tool_id]
-            tool_keys.append(tuple(derive_keys(name, short, vendor, extra)))
-        return cls(ids, names, tool_keys)
+            published = derive_keys(name, short, [*(aliases.split("|") if aliases else []),
+                                                  tool_id])
+            name_keys.append(tuple(published))
+            handle_keys.append(tuple(k for k in derive_words(short or name, vendor)
+                                     if k not in published))
+            vendors.append(shared.setdefault(vendor, vendor))
+
+        return cls(ids, names, name_keys, handle_keys, vendors)
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def resolve(self, text: str) -> Resolution:
-        """Resolve one tool name: exact key first, then indexed fuzzy candidates."""
-        query = normalize(text)
-        if not query:
+    def resolve(self, text: str, learned: Mapping[str, str] | None = None) -> Resolution:
+        """Resolve one tool name: a published name, a learned alias, a vendor-qualified name,
+        a handle, then indexed fuzzy candidates. `learned` maps joined forms to tool ids."""
+        normal = normalize(text)
+        if not normal:
             return Resolution(text, "missing", ())
-        # A generic word can be a key of thousands of tools: a handful proves it ambiguous.
-        hits = (n for n in self._keys.get(query) if query in self._tool_keys[n])
-        exact = list(itertools.islice(hits, MAX_SUGGESTIONS))
-        if exact:
-            matches = tuple(Match(self.ids[i], self.names[i], 100.0) for i in exact)
-            if len(matches) == 1:
-                return Resolution(text, "ok", matches)
-            return Resolution(text, "ambiguous", matches)
-        scored = self._score(query, self._candidates(query.split(), prefix_last=False))
-        return self._judge(text, scored)
+        queries = [_Query.of(normal, text)]
+        bare = content(normal)
+        if bare and bare != normal:  # `elevenlabs api` names ElevenLabs
+            queries.append(_Query.of(bare, text))
+        host = domain_host(text)
+        if host:  # `runwayml.com` names Runway
+            queries.append(_Query.of(normalize(host), host))
+        for query in queries:
+            hits = self._published(query.joined)
+            if hits:
+                return self._exact_answer(text, query, hits)
+        learned_id = (learned or {}).get(queries[0].joined)
+        if learned_id is not None:
+            n = self._find(learned_id)
+            if n is not None:
+                return Resolution(text, "ok", (Match(self.ids[n], self.names[n], 100.0),))
+        for find in (self._vendor_qualified, self._handle_hits):
+            for query in queries:
+                hits = find(query)
+                if hits:
+                    return self._exact_answer(text, query, hits)
+        query = queries[-1] if host else queries[0]
+        return self._judge(text, self._score(query, self._candidates(list(query.words),
+                                                                     prefix_last=False)))
 
     def suggest(self, text: str, limit: int = 25) -> list[Match]:
         """Autocomplete: best tools for a partly typed name, the last word taken as a prefix."""
@@ -179,8 +233,78 @@ class NameIndex:
         if not query:
             return self._alphabetical[:limit]
         candidates = self._candidates(query.split(), prefix_last=True, wanted=limit * 2)
-        scored = self._score(query, candidates, scorer=_prefix_score)
-        return [m for m in scored if m.score >= SUGGEST_FLOOR][:limit]
+        out = [Match(self.ids[n], self.names[n],
+                     round(max(_prefix_score(query, k) for k in self._keys(n)), 1))
+               for n in candidates]
+        out.sort(key=lambda m: (-m.score, m.name))
+        return [m for m in out if m.score >= SUGGEST_FLOOR][:limit]
+
+    # ---- exact tiers -----------------------------------------------------------------------
+
+    def _find(self, tool_id: str) -> int | None:
+        """A tool's number by id, through its id key (ids are published names)."""
+        joined = compact(normalize(tool_id))
+        return next((n for n in self._published(joined, _MAX_WALK) if self.ids[n] == tool_id),
+                    None)
+
+    def _handles(self, n: int) -> tuple[str, ...]:
+        """A tool's looser handles: its own, then its vendor's (kept once per vendor)."""
+        return self._handle_keys[n] + _vendor_forms(self._vendors[n])[2]
+
+    def _keys(self, n: int) -> tuple[str, ...]:
+        return self._name_keys[n] + self._handles(n)
+
+    def _word_set(self, n: int) -> set[str]:
+        return {w for k in self._keys(n) for w in k.split()}
+
+    def _published(self, joined: str, limit: int = 50) -> list[int]:
+        """Tools published under a name whose joined form is `joined`."""
+        hits = (n for n in self._exact_names.get(joined)
+                if any(joined in forms(k) for k in self._name_keys[n]))  # no hash collisions
+        return list(itertools.islice(hits, limit))
+
+    def _handle_hits(self, query: _Query, limit: int = 50) -> list[int]:
+        """Tools with a handle whose joined form is the query's."""
+        joined = query.joined
+        hits = (n for n in self._exact_handles.get(joined)
+                if any(compact(k) == joined for k in self._handles(n)))
+        return list(itertools.islice(hits, limit))
+
+    def _vendor_qualified(self, query: _Query) -> list[int]:
+        """`aws sagemaker`, `openai whisper`, `copilot studio microsoft`: a vendor word before
+        or after a name that is exact among that vendor's tools."""
+        words = query.words
+        for size in range(1, min(3, len(words) - 1) + 1):
+            for vendor_part, rest in ((words[:size], words[size:]), (words[-size:], words[:-size])):
+                head, joined = "".join(vendor_part), "".join(rest)
+                makes = self._by_vendor.count(head)
+                named = self._exact_names.count(joined) + self._exact_handles.count(joined)
+                if not makes or not named:
+                    continue
+                # Walk the shorter list: the vendor's tools, or the tools with that name.
+                if makes <= named:
+                    found = [n for n in self._by_vendor.get(head)[:_MAX_WALK]
+                             if any(joined in forms(k) for k in self._keys(n))]
+                else:
+                    rest_query = _Query(" ".join(rest), rest, joined, frozenset())
+                    found = (self._published(joined, _MAX_WALK)
+                             + self._handle_hits(rest_query, _MAX_WALK))
+                hits = [n for n in found if head in _vendor_forms(self._vendors[n])[0]
+                        and joined not in _vendor_forms(self._vendors[n])[2]]
+                if hits:
+                    return list(dict.fromkeys(hits))
+        return []
+
+    def _exact_answer(self, text: str, query: _Query, hits: list[int]) -> Resolution:
+        """One exact hit is the answer; several are ambiguous, the closest first."""
+        hits = list(dict.fromkeys(hits))
+        if len(hits) == 1:
+            n = hits[0]
+            return Resolution(text, "ok", (Match(self.ids[n], self.names[n], 100.0),))
+        scored = self._score(query, hits)
+        return Resolution(text, "ambiguous", tuple(scored[:MAX_SUGGESTIONS]))
+
+    # ---- fuzzy -----------------------------------------------------------------------------
 
     def _word_matches(self, token: str, prefix: bool) -> list[tuple[str, float]]:
         """Vocabulary words a query token may stand for, with a similarity weight 0-1."""
@@ -193,7 +317,9 @@ class NameIndex:
                 if not word.startswith(token):
                     break
                 found.setdefault(word, 0.9)
-        if len(token) >= 4 and (not found or prefix):
+        # A token longer than every word by more than one letter is no typo of any of them.
+        typo_ok = 4 <= len(token) <= self._longest + 1
+        if typo_ok and (not found or prefix):
             for variant in (*_deletes(token), token):
                 for number in self._deletes.get(variant):
                     word = self._vocab[number]
@@ -201,7 +327,13 @@ class NameIndex:
                 if self._words.count(variant):
                     found.setdefault(variant, fuzz.ratio(token, variant) / 100)
             found = {w: s for w, s in found.items() if s >= 0.6}
-        if not found and len(token) >= 4:
+        if not found and len(token) >= 5:
+            # `chromadb`, `runwayml`: a known word with something glued on.
+            for end in range(min(len(token), self._longest) - 1, 3, -1):
+                if self._words.count(token[:end]):
+                    found[token[:end]] = fuzz.ratio(token, token[:end]) / 100
+                    break
+        if not found and typo_ok:
             found.update(self._far_words(token))
         return list(found.items())
 
@@ -231,15 +363,54 @@ class NameIndex:
                 tally[tool] += weight
         return heapq.nlargest(wanted, tally, key=tally.__getitem__)
 
-    def _score(self, query: str, candidates: list[int],
-               scorer: Callable[[str, str], float] | None = None) -> list[Match]:
-        """Score each candidate by its best key, best first."""
-        score = scorer or _name_score
-        out = [Match(self.ids[i], self.names[i], round(score_keys(query, self._tool_keys[i],
-                                                                  score), 1))
-               for i in candidates]
+    def _score(self, query: _Query, candidates: list[int]) -> list[Match]:
+        """Score each candidate tool, best first."""
+        out = [Match(self.ids[n], self.names[n], round(self._score_tool(n, query), 1))
+               for n in candidates]
         out.sort(key=lambda m: (-m.score, m.name))
         return out
+
+    def _score_tool(self, n: int, query: _Query) -> float:
+        """The best key's similarity (as words, and joined), then the caps: a typed word the
+        tool's names lack, or a version it does not have, keeps the match below ACCEPT."""
+        _, vendor_word_set, vendor_keys = _vendor_forms(self._vendors[n])
+        texts = [query]
+        bare = tuple(w for w in query.words if w not in vendor_word_set)
+        if bare and bare != query.words:
+            texts.append(_Query.of(" ".join(bare), ""))
+        keys = self._keys(n)
+        published = self._name_keys[n]
+        best = 0.0
+        for key in keys:
+            joined = compact(key)
+            score = max(max(_name_score(q.text, key), fuzz.ratio(q.joined, joined))
+                        for q in texts)
+            if key in vendor_keys and key not in published:
+                score *= _VENDOR_DISCOUNT
+            best = max(best, score)
+        if best >= ACCEPT and len(query.words) > 1:
+            best = self._covered(query.words, keys, vendor_word_set, best)
+        if query.versions and not query.versions <= versions(self.names[n]):
+            best = min(best, _VERSION_CAP)
+        return best
+
+    @staticmethod
+    def _covered(words: tuple[str, ...], keys: tuple[str, ...], vendor_words: frozenset[str],
+                 score: float) -> float:
+        """Lower a score for typed words the tool's names lack: a distinctive one (`claude
+        desktop`) caps it below ACCEPT, a generic one (`gemini pro` for Gemini Flash) lowers it
+        by the share of words covered; filler (`api`) and the vendor's own words are free."""
+        known = {w for k in keys for w in k.split()}
+        counted = covered = 0
+        for word in words:
+            if word in FILLER or word in vendor_words:
+                continue
+            counted += 1
+            if word in known or any(fuzz.ratio(word, k) >= 80 for k in known):
+                covered += 1
+            elif word not in GENERIC:
+                return min(score, _QUALIFIER_CAP)
+        return score * (0.8 + 0.2 * covered / counted) if counted else score
 
     def _judge(self, text: str, scored: list[Match]) -> Resolution:
         """Turn scored candidates into ok / ambiguous / missing."""
@@ -249,23 +420,6 @@ class NameIndex:
         if len(scored) > 1 and scored[0].score - scored[1].score < MARGIN:
             return Resolution(text, "ambiguous", offer)
         return Resolution(text, "ok", offer)
-
-
-def score_keys(query: str, keys: Iterable[str], score: Callable[[str, str], float]) -> float:
-    """The best key's score, each key's scaled down by the share of query words it does not
-    cover: `claude desktop app` must not match a tool called `claude` with confidence."""
-    words = query.split()
-    if len(words) < 2 or score is _prefix_score:
-        return max(score(query, k) for k in keys)
-    best = 0.0
-    for key in keys:
-        raw = score(query, key)
-        if raw <= best:
-            continue  # coverage only lowers a score
-        key_words = key.split()
-        covered = sum(any(fuzz.ratio(w, k) >= 80 for k in key_words) for w in words)
-        best = max(best, raw * (0.5 + 0.5 * covered / len(words)))
-    return best
 
 
 def _name_score(query: str, key: str) -> float:

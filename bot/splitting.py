@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -11,13 +12,54 @@ from bot.matching import ACCEPT, NameIndex, Resolution, normalize
 
 MAX_TOOLS = 4
 MAX_WORDS = 12  # beyond this, trying every split point is pointless and slow
-_SEPARATORS = re.compile(r"\s+(?:vs\.?|versus|or|and)\s+|\s*[,/|;]\s*|\s+v\s+", re.IGNORECASE)
+_MAX_OPTIONAL = 4  # separators that may be part of a name: beyond this many, all of them split
+# `vs`, commas and bars always separate names; `or`, `and`, `&`, `v` and `/` may be inside one
+# (`Weights & Biases`, `AI/ML API`), so a split there is one reading among others.
+_SEPARATOR = re.compile(
+    r"(?P<always>\s+(?:vs\.?|versus)\s+|\s*[,|;]\s*)|(?P<maybe>\s+(?:or|and|v|&)\s+|\s*/\s*)",
+    re.IGNORECASE)
+
+
+def _pieces(text: str) -> tuple[list[str], list[tuple[bool, str]]]:
+    """The text between separators, and each separator with whether it always splits."""
+    padded = f" {text.strip()} "
+    pieces, seps, last = [], [], 0
+    for match in _SEPARATOR.finditer(padded):
+        pieces.append(padded[last:match.start()])
+        seps.append((match.group("always") is not None, match.group()))
+        last = match.end()
+    pieces.append(padded[last:])
+    return pieces, seps
 
 
 def split_explicit(text: str) -> list[str]:
-    """Split on the separators a person types between names: vs, versus, or, and, , / |."""
-    padded = f" {text.strip()} "
-    return [p.strip() for p in _SEPARATORS.split(padded) if normalize(p)]
+    """Split on every separator a person types between names: vs, versus, or, and, , / |."""
+    pieces, _ = _pieces(text)
+    return [p.strip() for p in pieces if normalize(p)]
+
+
+def readings(text: str) -> list[list[str]]:
+    """Every way to read the separators: each optional one splits or stays inside a name."""
+    pieces, seps = _pieces(text)
+    # An optional separator with nothing on one side (`v llm`) is part of a name, not a split.
+    inside = {n for n, (always, _) in enumerate(seps)
+              if not always and not (normalize(pieces[n]) and normalize(pieces[n + 1]))}
+    optional = [n for n, (always, _) in enumerate(seps) if not always and n not in inside]
+    if len(optional) > _MAX_OPTIONAL:
+        optional = []
+    out = []
+    for kept in itertools.product((False, True), repeat=len(optional)):
+        joined = inside | {n for n, keep in zip(optional, kept, strict=True) if keep}
+        parts, current = [], pieces[0]
+        for n, (_, sep) in enumerate(seps):
+            if n in joined:
+                current += sep + pieces[n + 1]
+            else:
+                parts.append(current)
+                current = pieces[n + 1]
+        parts.append(current)
+        out.append([p.strip() for p in parts if normalize(p)])
+    return out
 
 
 @dataclass(frozen=True)
@@ -37,20 +79,24 @@ class ToolsResolution:
         return [r.best.tool_id for r in self.parts if r.best]
 
 
-def resolve_tools(index: NameIndex, text: str) -> ToolsResolution:
-    """Split `text` into tool names and resolve each; spaces alone are tried at every split."""
-    parts = split_explicit(text)
-    if len(parts) >= 2:
-        return ToolsResolution(tuple(index.resolve(p) for p in parts))
+def resolve_tools(index: NameIndex, text: str,
+                  learned: Mapping[str, str] | None = None) -> ToolsResolution:
+    """Split `text` into tool names and resolve each: typed separators first (the reading whose
+    weakest name is best), else every split of the words at spaces."""
+    resolve: Callable[[str], Resolution] = lru_cache(maxsize=None)(
+        lambda part: index.resolve(part, learned))
+    options = [ToolsResolution(tuple(resolve(p) for p in parts)) for parts in readings(text)]
+    several = [o for o in options if len(o.parts) >= 2]
+    if several:
+        return max(several, key=lambda o: (_strength(o.parts), _mean(o.parts), len(o.parts)))
     words = normalize(text).split()
     if len(words) <= 1:
-        return ToolsResolution(tuple(index.resolve(p) for p in parts))
-    return _best_partition(index, words[:MAX_WORDS])
+        return options[0]
+    return _best_partition(resolve, words[:MAX_WORDS])
 
 
-def _best_partition(index: NameIndex, words: list[str]) -> ToolsResolution:
+def _best_partition(resolve: Callable[[str], Resolution], words: list[str]) -> ToolsResolution:
     """Try every way to cut the words into 2-4 names; keep the cut whose weakest name is best."""
-    resolve = lru_cache(maxsize=None)(index.resolve)
     best: tuple[tuple[float, float, int], ToolsResolution] | None = None
     for count in range(2, min(MAX_TOOLS, len(words)) + 1):
         for cuts in itertools.combinations(range(1, len(words)), count - 1):

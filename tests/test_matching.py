@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching import NameIndex, derive_keys, normalize
+from bot.matching import NameIndex
+from bot.names import derive_keys, derive_words, forms, normalize, vendor_keys
 from bot.splitting import resolve_tools, split_explicit
 from tests.conftest import AZURE, CLAUDE
 
@@ -82,9 +83,12 @@ def test_suggest_uses_prefix() -> None:
 
 def test_derive_keys_and_normalize() -> None:
     assert "claude 4 api tool use" == normalize("Claude-4 API: Tool   Use!")
-    keys = derive_keys("Azure AI Foundry Real-Time Voice API", "Azure AI Foundry", "Microsoft", [])
-    assert ["azure ai foundry real time voice api", "azure ai foundry", "microsoft", "azure",
-            "foundry"] == keys
+    keys = derive_keys("Azure AI Foundry Real-Time Voice API", "Azure AI Foundry", [])
+    assert ["azure ai foundry real time voice api", "azure ai foundry"] == keys
+    assert {"azurefoundry", "azureaifoundry"} == forms("azure ai foundry")
+    assert ["azure", "foundry"] == derive_words("Azure AI Foundry", "Microsoft")
+    assert ["sagemaker", "amazon"] == derive_words("Amazon SageMaker", "Amazon Web Services")
+    assert ["mistral ai", "mistral"] == vendor_keys("Mistral AI")
 
 
 def test_extra_words_are_not_a_confident_match() -> None:
