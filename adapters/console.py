@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.cards import Card, Choice
 from bot.commands import ShipBot
 from bot.models import Context
 from bot.render_text import render_text
@@ -49,6 +50,7 @@ def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     interactive = stdin.isatty()
     ctx = console_context()
+    last: Card | None = None
     if interactive:
         _enable_history()
         stdout.write("shipbot console — type `help`, e.g. `/compare claude azure`; `quit` ends.\n")
@@ -64,6 +66,20 @@ def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None
             continue
         if line.lower() in _QUIT:
             break
-        stdout.write(render_text(bot.handle(line, ctx)) + "\n\n")
+        picked = _picked(last, line)
+        card = bot.choose(picked, ctx) if picked else bot.handle(line, ctx)
+        text = render_text(card)
+        if card.kind == "did_you_mean" and card.choices:
+            text += f"\n(or type its number, 1-{len(card.choices)})"
+        stdout.write(text + "\n\n")
         stdout.flush()
+        last = card
     return 0
+
+
+def _picked(last: Card | None, line: str) -> Choice | None:
+    """The did-you-mean choice a bare number names, right after that card."""
+    if last is None or last.kind != "did_you_mean" or not (line.isascii() and line.isdigit()):
+        return None
+    number = int(line)
+    return last.choices[number - 1] if 1 <= number <= len(last.choices) else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.commands import ShipBot
+from bot.config import Settings
+from bot.learned import LearnedAliases
 from bot.importer import bundled_data_files, import_files
 from bot.store import Store
 
@@ -19,6 +21,9 @@ def open_store(path: str | Path) -> Store:
     return store
 
 
-def open_bot(path: str | Path) -> ShipBot:
-    """A ready ShipBot over the database at `path`."""
-    return ShipBot(open_store(path))
+def open_bot(path: str | Path, settings: Settings | None = None) -> ShipBot:
+    """A ready ShipBot over the database at `path`, learning aliases as `settings` say."""
+    store = open_store(path)
+    if settings is None:
+        return ShipBot(store)
+    return ShipBot(store, LearnedAliases(store, settings.learn_users, settings.learn_workspaces))

@@ -69,10 +69,13 @@ class Recommendation(BaseModel):
 
 
 class Choice(BaseModel):
-    """A button or option: what it says and the command it runs."""
+    """A button or option: what it says and the command it runs; a did-you-mean choice also
+    says which tool it offers for which typed words, so picking it can teach an alias."""
 
     label: str
     command: str
+    tool_id: str = ""
+    typed: str = ""
 
 
 class Card(BaseModel):

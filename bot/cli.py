@@ -32,7 +32,7 @@ class Env:
     def bot(self) -> ShipBot:
         """The core over the chosen database (created and loaded on first use)."""
         try:
-            return open_bot(self.db_path)
+            return open_bot(self.db_path, self.settings)
         except (StoreError, ImportFileError) as exc:
             raise click.ClickException(str(exc)) from exc
 
@@ -198,6 +198,39 @@ def subscriptions_(env: Env) -> None:
         state = "active" if s.active else f"DISABLED: {s.disabled_reason}"
         click.echo(f"#{s.id} {s.platform} {s.workspace}/{s.channel} {s.filter_text} "
                    f"(by {s.created_by}, {s.created_at[:10]}) {state}")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def aliases(ctx: click.Context) -> None:
+    """Aliases learned from did-you-mean picks, and who taught them (`remove` forgets one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    learned = ctx.find_object(Env).bot().learned  # type: ignore[union-attr]
+    found = learned.all()
+    if not found:
+        click.echo("No learned aliases yet. When "
+                   f"{learned.users} people pick the same did-you-mean choice after typing the "
+                   "same words, those words become an alias.")
+        return
+    for alias in found:
+        click.echo(f"{alias.typed!r} -> {alias.tool_id}  [{alias.scope}]  taught by "
+                   f"{', '.join(alias.teachers)}")
+
+
+@aliases.command(name="remove")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--tool", "tool_id", help="Only the alias for this tool id (default: every tool).")
+@pass_env
+def aliases_remove(env: Env, words: tuple[str, ...], tool_id: str | None) -> None:
+    """Forget a learned alias; it is not learned again from the same words."""
+    typed = " ".join(words)
+    removed = env.bot().learned.remove(typed, tool_id, by="operator")
+    if not removed:
+        click.echo(f"No learned alias for {typed!r}" + (f" and {tool_id}." if tool_id else "."),
+                   err=True)
+        sys.exit(EXIT_NOT_FOUND)
+    click.echo(f"Removed {removed} learned alias(es) for {typed!r}.")
 
 
 @cli.command()

@@ -17,6 +17,7 @@ from bot.cards import (
 )
 from bot.decision import decide
 from bot.filters import FILTER_HELP, FilterError, parse_filter
+from bot.learned import LearnedAliases
 from bot.matching import NameIndex, Resolution, closest
 from bot.models import Context, Verdict
 from bot.splitting import MAX_TOOLS, resolve_tools
@@ -39,8 +40,9 @@ HELP_LINES = [
 class ShipBot:
     """The core service every adapter calls."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, learned: LearnedAliases | None = None) -> None:
         self.store = store
+        self.learned = learned or LearnedAliases(store)
         self._index: NameIndex | None = None
         self._index_version = -1
         self._lock = threading.Lock()
@@ -81,6 +83,21 @@ class ShipBot:
                               "Type `help` for the list, e.g. `compare claude azure`.")
         return handler(rest, ctx)
 
+    def choose(self, choice: Choice, ctx: Context) -> Card:
+        """A did-you-mean choice was picked: remember what was typed and which tool it meant
+        (enough such picks teach an alias), then run the choice's command."""
+        try:
+            if choice.typed and choice.tool_id and self.store.tools([choice.tool_id]):
+                self.learned.record_pick(ctx.platform, ctx.workspace, ctx.user, choice.typed,
+                                         choice.tool_id)
+        except Exception:  # learning is a bonus: the person still gets their card
+            log.exception("could not record a did-you-mean pick")
+        return self.handle(choice.command, ctx)
+
+    def _learned(self, ctx: Context) -> dict[str, str]:
+        """The aliases learned in this workspace and everywhere."""
+        return self.learned.mapping(ctx.platform, ctx.workspace)
+
     def _nested(self, rest: str, ctx: Context) -> Card:
         """`shipbot compare ...` as typed through a catch-all slash command."""
         return self._dispatch(rest, ctx) if rest.strip() else self.help()
@@ -91,7 +108,7 @@ class ShipBot:
         """Resolve two to four tools and decide which to ship."""
         if not query.strip():
             return error_card("Tell me which tools to compare.", "Type `compare claude azure`.")
-        found = resolve_tools(self.index, query)
+        found = resolve_tools(self.index, query, self._learned(ctx))
         if len(found.parts) > MAX_TOOLS:
             return error_card(f"I can compare at most {MAX_TOOLS} tools at once.",
                               "Type `compare a vs b`, up to four names.")
@@ -130,7 +147,7 @@ class ShipBot:
         """One tool's card."""
         if not query.strip():
             return error_card("Which tool?", "Type `verdict claude`.")
-        resolution = self.index.resolve(query)
+        resolution = self.index.resolve(query, self._learned(ctx))
         if not resolution.ok or resolution.best is None:
             return did_you_mean(resolution, lambda tid: f"verdict {tid}")
         return self.verdict_id(resolution.best.tool_id)
@@ -191,7 +208,7 @@ class ShipBot:
             return error_card("A vote needs a tool and ship, skip or retract.",
                               "Type `vote claude ship`.")
         choice, name = words[-1].lower(), " ".join(words[:-1])
-        resolution = self.index.resolve(name)
+        resolution = self.index.resolve(name, self._learned(ctx))
         if not resolution.ok or resolution.best is None:
             return did_you_mean(resolution, lambda tid: f"vote {tid} {choice}")
         tool_id, short = resolution.best.tool_id, resolution.best.name
@@ -313,8 +330,9 @@ def _replace_part(parts: tuple[Resolution, ...], position: int) -> Callable[[str
 
 def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> Card:
     """Offer up to five candidates as choices that each run a full command."""
-    choices = [Choice(label=m.name, command=command_for(m.tool_id))
-               for m in resolution.candidates]
+    typed = _clip(resolution.query, 100)
+    choices = [Choice(label=m.name, command=command_for(m.tool_id), tool_id=m.tool_id,
+                      typed=typed) for m in resolution.candidates]
     if not choices:
         return Card(kind="did_you_mean", ephemeral=True,
                     title=f"I couldn't find a tool called “{_clip(resolution.query)}”",

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
     discord_application_id: int | None = None
+    # Learned aliases: this many people in one workspace pick the same did-you-mean choice after
+    # typing the same words; learned everywhere once that happened in this many workspaces.
+    learn_users: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_USERS")
+    learn_workspaces: int = Field(default=2, ge=1, le=1000, alias="SHIPBOT_LEARN_WORKSPACES")
     dispatch_poll_seconds: float = Field(default=2.0, alias="SHIPBOT_DISPATCH_POLL")
     # Worker processes that answer Slack requests (0: threads in the serving process).
     slack_workers: int = Field(default=2, ge=0, le=32, alias="SHIPBOT_SLACK_WORKERS")

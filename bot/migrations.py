@@ -73,3 +73,20 @@ def m002_seen_events(db: sqlite_utils.Database) -> None:
     """Platform event ids already handled, so a retried delivery is not counted twice."""
     db.table("seen_events").create({"platform": str, "event_id": str, "seen_at": str},
                              pk=("platform", "event_id"))
+
+
+@migration
+def m003_alias_picks(db: sqlite_utils.Database) -> None:
+    """Did-you-mean picks (one per person and typed words) from which aliases are learned, and
+    the learned aliases an operator removed, which are never learned again."""
+    db.table("alias_picks").create(
+        {"platform": str, "workspace": str, "user": str, "words": str, "typed": str,
+         "tool_id": str, "picked_at": str},
+        pk=("platform", "workspace", "user", "words"),
+    )
+    db.table("alias_picks").create_index(["words", "tool_id"])
+    db.table("alias_blocks").create(
+        {"words": str, "tool_id": str, "removed_by": str, "removed_at": str},
+        pk=("words", "tool_id"),
+    )
+    db.table("meta").insert({"key": "aliases_version", "value": "0"})

@@ -149,6 +149,8 @@ def test_did_you_mean_is_ephemeral_with_buttons_that_compare(drig: DiscordRig,
                                   message=drig.fake.original(token))
     assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(click)))
     assert "Claude 4 API vs Cursor" in _embed_text(drig.fake.callbacks(click)[0])
+    picks = store.db.execute("SELECT platform, words, tool_id FROM alias_picks").fetchall()
+    assert [("discord", "cursxx", "cursor")] == picks
 
 
 def test_hostile_tool_name_cannot_ping(drig: DiscordRig, store: Store) -> None:

@@ -56,6 +56,9 @@ def test_did_you_mean_is_ephemeral_and_its_button_runs_compare(rig: SlackRig,
     rig.click(chosen["action_id"], chosen["value"], ts="1.0")
     assert 1 == len(rig.posted())
     assert "Claude 4 API vs Cursor" in _texts(rig.posted()[0]["blocks"])
+    # The pick is remembered toward learning `cursxx` as an alias in this workspace.
+    assert [("slack", "T1", "U1", "cursxx", "cursor")] == store.db.execute(
+        "SELECT platform, workspace, user, words, tool_id FROM alias_picks").fetchall()
 
 
 def test_verdict_and_shipbot_help(rig: SlackRig) -> None:

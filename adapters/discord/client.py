@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,7 @@ from adapters.discord.embeds import (
     emoji_meaning,
     render_embed,
 )
-from bot.cards import Card
+from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
 from bot.config import Settings
@@ -105,10 +106,14 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     # ---- answering -----------------------------------------------------------------------
 
-    async def run_command(self, interaction: discord.Interaction, text: str) -> None:
-        """Run a core command off the event loop; defer if it is slow; send the card."""
+    async def run_command(self, interaction: discord.Interaction, text: str,
+                          choice: Choice | None = None) -> None:
+        """Run a core command (or a picked did-you-mean choice) off the event loop; defer if
+        it is slow; send the card."""
         ctx = context_of(interaction)
-        work = asyncio.ensure_future(asyncio.to_thread(self.core.handle, text, ctx))
+        job = (functools.partial(self.core.choose, choice, ctx) if choice is not None
+               else functools.partial(self.core.handle, text, ctx))
+        work = asyncio.ensure_future(asyncio.to_thread(job))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:
             await interaction.response.defer(thinking=True)

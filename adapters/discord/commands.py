@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.cards import Card
+from bot.cards import Card, Choice
 from bot.commands import ShipBot
 
 if TYPE_CHECKING:
@@ -40,13 +40,13 @@ class ChoiceView(discord.ui.View):
             button: discord.ui.Button[ChoiceView] = discord.ui.Button(
                 label=choice.label[:80], style=discord.ButtonStyle.primary,
                 custom_id=f"shipbot:choose:{number}")
-            button.callback = self._runner(client, choice.command)  # type: ignore[method-assign]
+            button.callback = self._runner(client, choice)  # type: ignore[method-assign]
             self.add_item(button)
 
     @staticmethod
-    def _runner(client: ShipbotDiscord, command: str):  # type: ignore[no-untyped-def]
+    def _runner(client: ShipbotDiscord, choice: Choice):  # type: ignore[no-untyped-def]
         async def run(interaction: discord.Interaction) -> None:
-            await client.run_command(interaction, command)
+            await client.run_command(interaction, choice.command, choice)
         return run
 
 

@@ -25,7 +25,7 @@ from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 from adapters.slack.blocks import REACTION_MEANINGS, render
 from adapters.slack.lanes import InlineLanes, ThreadLanes, WorkerLanes, in_order
 from adapters.slack.sender import SlackSender
-from bot.cards import Card
+from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
 from bot.config import Settings
@@ -344,7 +344,10 @@ def register(app: App, adapter: SlackAdapter) -> None:
                       context: dict[str, Any]) -> None:
         try:
             ctx = command_context(body)
-            card = bot.handle(json.loads(body["actions"][0]["value"])["command"], ctx)
+            value = json.loads(body["actions"][0]["value"])
+            choice = Choice(label="", command=str(value["command"]),
+                            tool_id=str(value.get("tool_id", "")), typed=str(value.get("typed", "")))
+            card = bot.choose(choice, ctx)
             respond(delete_original=True)
             adapter.answer(card, ctx, respond, client)
         except Exception:

@@ -104,7 +104,8 @@ def _buttons(card: Card) -> list[Block]:
     if card.kind == "verdict":
         return [_button("Ship", "vote_ship", {"pos": 0, "choice": "ship"}, style="primary"),
                 _button("Skip", "vote_skip", {"pos": 0, "choice": "skip"}, style="danger")]
-    return [_button(c.label, f"choose_{n}", {"command": c.command})
+    return [_button(c.label, f"choose_{n}", {"command": c.command, "tool_id": c.tool_id,
+                                             "typed": c.typed})
             for n, c in enumerate(card.choices[:5])]
 
 

@@ -24,7 +24,7 @@ def work_forever(settings: Settings, log_level: int, ready: Connection,
     logging.basicConfig(level=log_level, format=LOG_FORMAT)
     from adapters.slack.app import SlackAdapter  # after logging is set up, as in the parent
 
-    adapter = SlackAdapter(open_bot(settings.shipbot_db), settings, work="threads")
+    adapter = SlackAdapter(open_bot(settings.shipbot_db, settings), settings, work="threads")
     lanes = adapter.lanes
     try:
         try:

@@ -1,0 +1,118 @@
+"""Aliases learned from did-you-mean picks: per workspace, then everywhere, never over a name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.bench_names import DATA
+from bot.cards import Card
+from bot.cli import cli
+from bot.commands import ShipBot
+from bot.learned import LearnedAliases
+from bot.models import Bundle, Context
+from bot.store import Store
+
+
+@pytest.fixture
+def real(tmp_path: Path) -> ShipBot:
+    """The realistic catalog, learning after two people in a workspace and two workspaces."""
+    store = Store.open(tmp_path / "learn.db")
+    store.import_bundle(Bundle.model_validate_json(
+        (DATA / "catalog_real.json").read_text(encoding="utf-8")))
+    return ShipBot(store, LearnedAliases(store, users=2, workspaces=2))
+
+
+def _ctx(user: str, workspace: str = "T1") -> Context:
+    return Context(platform="slack", workspace=workspace, channel="C1", user=user)
+
+
+def _pick(bot: ShipBot, card: Card, label: str, ctx: Context) -> Card:
+    choice = next(c for c in card.choices if c.label == label)
+    return bot.choose(choice, ctx)
+
+
+def test_two_people_picking_the_same_choice_teach_their_workspace(real: ShipBot) -> None:
+    asked = real.handle("compare copilot vs cursor", _ctx("U1"))
+    assert "did_you_mean" == asked.kind
+    assert {"GitHub Copilot", "Microsoft Copilot Studio"} <= {c.label for c in asked.choices}
+    assert "compare" == _pick(real, asked, "GitHub Copilot", _ctx("U1")).kind
+    # One person (even twice) is not enough.
+    _pick(real, real.handle("compare copilot vs cursor", _ctx("U1")), "GitHub Copilot", _ctx("U1"))
+    assert "did_you_mean" == real.handle("compare copilot vs cursor", _ctx("U2")).kind
+    _pick(real, real.handle("compare  Copilot vs cursor", _ctx("U2")), "GitHub Copilot",
+          _ctx("U2"))
+    card = real.handle("compare copilot vs cursor", _ctx("U3"))
+    assert ["github-copilot", "cursor"] == card.tool_ids
+    assert ["github-copilot"] == [real.handle("verdict copilot", _ctx("U3")).tool_ids[0]]
+    # Another workspace has not learned it.
+    assert "did_you_mean" == real.handle("compare copilot vs cursor", _ctx("U9", "T2")).kind
+    [alias] = real.learned.all()
+    assert ("slack/T1", "github-copilot", ("U1", "U2")) == (alias.scope, alias.tool_id,
+                                                             alias.teachers)
+
+
+def test_learned_in_enough_workspaces_it_applies_everywhere(real: ShipBot) -> None:
+    for workspace in ("T1", "T2"):
+        for user in ("U1", "U2"):
+            asked = real.handle("compare sonnet vs gpt-4o", _ctx(user, workspace))
+            _pick(real, asked, "Claude Sonnet 4", _ctx(user, workspace))
+    card = real.handle("compare sonnet vs gpt-4o", _ctx("U7", "T7"))
+    assert ["claude-sonnet-4", "gpt-4o"] == card.tool_ids
+    assert "everywhere" in [a.scope for a in real.learned.all()]
+
+
+def test_a_split_vote_teaches_nothing(real: ShipBot) -> None:
+    # Picks made at the same time, before either reached the threshold.
+    for user, tool in (("U1", "claude-3-5-sonnet"), ("U2", "claude-3-5-sonnet"),
+                       ("U3", "claude-sonnet-4"), ("U4", "claude-sonnet-4")):
+        real.learned.record_pick("slack", "T1", user, "sonnet", tool)
+    assert [] == real.learned.all()
+    assert "did_you_mean" == real.handle("verdict sonnet", _ctx("U5")).kind
+
+
+def test_a_learned_alias_never_overrides_a_published_name(real: ShipBot) -> None:
+    for user in ("U1", "U2"):  # picks as if `cursor` had been offered Windsurf
+        real.learned.record_pick("slack", "T1", user, "cursor", "windsurf")
+    assert ["cursor", "windsurf"] == real.handle("compare cursor vs windsurf", _ctx("U3")).tool_ids
+    assert "cursor" == real.handle("verdict cursor", _ctx("U3")).tool_ids[0]
+
+
+def test_operator_lists_and_removes_and_it_is_not_relearned(real: ShipBot) -> None:
+    for user in ("U1", "U2"):
+        _pick(real, real.handle("verdict gemini", _ctx(user)), "Gemini 2.5 Pro", _ctx(user))
+    runner = CliRunner(env={"SHIPBOT_LEARN_USERS": "2"})
+    db = real.store.path
+    listed = runner.invoke(cli, ["--db", db, "aliases"])
+    assert 0 == listed.exit_code
+    assert "'gemini' -> gemini-2-5-pro  [slack/T1]  taught by U1, U2" in listed.output
+    removed = runner.invoke(cli, ["--db", db, "aliases", "remove", "Gemini"])
+    assert 0 == removed.exit_code, removed.output
+    assert "Removed 1" in removed.output
+    assert 1 == runner.invoke(cli, ["--db", db, "aliases", "remove", "gemini"]).exit_code
+    assert "did_you_mean" == real.handle("verdict gemini", _ctx("U3")).kind
+    for user in ("U3", "U4"):
+        _pick(real, real.handle("verdict gemini", _ctx(user)), "Gemini 2.5 Pro", _ctx(user))
+    assert "did_you_mean" == real.handle("verdict gemini", _ctx("U5")).kind
+    assert "No learned aliases yet" in runner.invoke(cli, ["--db", db, "aliases"]).output
+
+
+def test_learning_is_shared_by_processes_on_one_store(real: ShipBot, tmp_path: Path) -> None:
+    other = ShipBot(Store.open(real.store.path), LearnedAliases(real.store, 2, 2))
+    assert "did_you_mean" == other.handle("verdict llama 4", _ctx("U3")).kind
+    for user in ("U1", "U2"):
+        _pick(real, real.handle("verdict llama 4", _ctx(user)), "Llama 4 Scout", _ctx(user))
+    assert ["llama-4-scout"] == other.handle("verdict llama 4", _ctx("U3")).tool_ids
+
+
+def test_console_takes_a_number_for_a_did_you_mean_choice(tmp_path: Path) -> None:
+    db = tmp_path / "console.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "console"],
+                                input="compare claude desktop app vs azure\n1\n1\n")
+    assert 0 == result.exit_code
+    assert "(or type its number, 1-" in result.output
+    assert "Claude 4 API vs Azure AI Foundry" in result.output
+    assert "I don't know the command `1`" in result.output  # a number only picks right after
+    assert 1 == Store.open(db).db.execute("SELECT COUNT(*) FROM alias_picks").fetchone()[0]
