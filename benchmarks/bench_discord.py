@@ -67,7 +67,7 @@ def reactions(count: int) -> None:
     token = fake.interaction("compare", {"tool_a": "claude", "tool_b": "azure"})
     assert fake.wait_for(lambda: fake.original(token) is not None)
     message_id = int(fake.original(token)["id"])  # type: ignore[index]
-    assert fake.wait_for(lambda: core.store.card_at("discord", str(CHANNEL_ID),
+    assert fake.wait_for(lambda: core.store.cards.card_at("discord", str(CHANNEL_ID),
                                                     str(message_id)) is not None)
     events = [reaction_event(message_id, "🅰️" if n % 3 else "🅱️", uid=10_000 + n)
               for n in range(count)]
@@ -75,7 +75,7 @@ def reactions(count: int) -> None:
                 AZURE: (len(range(0, count, 3)), 0)}
     start = time.perf_counter()
     fake.dispatch_many(events)
-    exact = fake.wait_for(lambda: core.store.community([CLAUDE, AZURE]) == expected, 120)
+    exact = fake.wait_for(lambda: core.store.votes.community([CLAUDE, AZURE]) == expected, 120)
     elapsed = time.perf_counter() - start
     edits = len(fake.of("PATCH", rf"/messages/{message_id}$"))
     print(f"reactions: {count} events in {elapsed:.2f} s = {count / elapsed:.0f} events/s, "

@@ -43,7 +43,7 @@ def load_bot(tmp: Path) -> ShipBot:
     """A ShipBot over a fresh store holding only the realistic catalog."""
     store = Store.open(tmp / "names.db")
     bundle = Bundle.model_validate_json((DATA / "catalog_real.json").read_text(encoding="utf-8"))
-    store.import_bundle(bundle)
+    store.catalog.import_bundle(bundle)
     return ShipBot(store)
 
 
@@ -67,7 +67,7 @@ def run_bot(bot: ShipBot, queries: list[tuple[str, list[str] | None]]) -> list[t
 
 def run_naive(bot: ShipBot, queries: list[tuple[str, list[str] | None]]) -> list[str]:
     """The baseline: explicit separators else halves, each part the best WRatio name."""
-    rows = list(bot.store.match_rows())
+    rows = list(bot.store.catalog.match_rows())
     names, ids = [r[1] for r in rows], [r[0] for r in rows]
     out = []
     for text, expected in queries:

@@ -46,11 +46,11 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
                         slack_signing_secret="s", slack_api_url=f"{fake_url}/api/")
     bot = open_bot(settings.shipbot_db)
     with bot.store.transaction() as db:
-        db["subscriptions"].insert_all(
-            ({"platform": "slack", "workspace": "T1", "channel": f"C{n:06d}", "filter_json": "{}",
-              "filter_text": "everything", "created_by": "bench", "created_at": utcnow(),
-              "active": 1, "disabled_reason": "", "failures": 0} for n in range(subscriptions)),
-            batch_size=2000)
+        db.executemany(
+            "INSERT INTO subscriptions (platform, workspace, channel, filter_json, filter_text, "
+            "created_by, created_at, active, disabled_reason, failures) VALUES ('slack', 'T1', "
+            "?, '{}', 'everything', 'bench', ?, 1, '', 0)",
+            ([f"C{n:06d}", utcnow()] for n in range(subscriptions)))
     start = time.perf_counter()
     result = publish_files(bot, [new_verdict(tmp, "bench-one")])
     elapsed = time.perf_counter() - start

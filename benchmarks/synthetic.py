@@ -57,19 +57,21 @@ def generate(count: int, seed: int = 7) -> list[dict]:  # type: ignore[type-arg]
 def load(store: Store, rows: list[dict]) -> None:  # type: ignore[type-arg]
     """Bulk-insert synthetic rows (faster than the validating importer, same tables)."""
     personas = ("Builder", "Skeptic", "Futurist", "Founder")
-    with store.db.atomic():
-        store.db["tools"].insert_all(
-            ({"id": r["id"], "name": r["name"], "short_name": r["short_name"],
-              "vendor": r["vendor"], "vendor_initial": r["short_name"][0],
-              "category": r["category"], "tagline": "synthetic", "best_for": "synthetic",
-              "pricing_model": "Paid", "pricing_text": "synthetic", "summary": "synthetic",
-              "reviewed": "", "updated_at": ""} for r in rows), batch_size=2000)
-        store.db["reviews"].insert_all(
-            ({"tool_id": r["id"], "persona": p, "score": s,
-              "verdict": "ship" if s >= 60 else "skip", "text": ""}
-             for r in rows for p, s in zip(personas, r["scores"], strict=True)), batch_size=4000)
-        store.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
-                         "WHERE key = 'catalog_version'")
+    tool_sql = ("INSERT INTO tools (id, name, short_name, vendor, vendor_initial, category, "
+                "tagline, best_for, pricing_model, pricing_text, summary, reviewed, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'synthetic', 'synthetic', 'Paid', 'synthetic', "
+                "'synthetic', '', '')")
+    review_sql = ("INSERT INTO reviews (tool_id, persona, score, verdict, text, position) "
+                  "VALUES (?, ?, ?, ?, '', ?)")
+    with store.transaction() as db:
+        db.executemany(tool_sql, ([r["id"], r["name"], r["short_name"], r["vendor"],
+                                   r["short_name"][0], r["category"]] for r in rows))
+        db.executemany(review_sql, ([r["id"], p, s, "ship" if s >= 60 else "skip", n]
+                                    for r in rows
+                                    for n, (p, s) in enumerate(zip(personas, r["scores"],
+                                                                   strict=True))))
+        db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                   "WHERE key = 'catalog_version'")
 
 
 def build_db(path: Path, count: int) -> tuple[Store, list[dict]]:  # type: ignore[type-arg]

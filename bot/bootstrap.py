@@ -14,7 +14,7 @@ from bot.store import Store
 def open_store(path: str | Path) -> Store:
     """Open the database at `path`, loading data/ into it when it holds no tools yet."""
     store = Store.open(path)
-    if store.is_empty():
+    if store.catalog.is_empty():
         files = bundled_data_files()
         if files:
             import_files(store, files)

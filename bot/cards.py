@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from bot.decision import Decision, score_tool
 from bot.models import Tool
-from bot.store import panel_verdict
+from bot.decision import panel_verdict
 
 CardKind = Literal["compare", "verdict", "search", "top", "did_you_mean", "error", "help", "info"]
 VOTE_LABELS = ("A", "B", "C", "D")

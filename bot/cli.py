@@ -191,7 +191,7 @@ def deliveries(env: Env, status: str | None, limit: int) -> None:
 @pass_env
 def subscriptions_(env: Env) -> None:
     """List every subscription across platforms."""
-    subs = env.store().subscriptions()
+    subs = env.store().subscriptions.list()
     if not subs:
         click.echo("No subscriptions.")
     for s in subs:

@@ -50,10 +50,10 @@ class ShipBot:
     @property
     def index(self) -> NameIndex:
         """The name index, rebuilt when another process imported new tools."""
-        version = self.store.catalog_version()
+        version = self.store.catalog.catalog_version()
         with self._lock:
             if self._index is None or version != self._index_version:
-                self._index = NameIndex.build(self.store.match_rows())
+                self._index = NameIndex.build(self.store.catalog.match_rows())
                 self._index_version = version
             return self._index
 
@@ -87,7 +87,7 @@ class ShipBot:
         """A did-you-mean choice was picked: remember what was typed and which tool it meant
         (enough such picks teach an alias), then run the choice's command."""
         try:
-            if choice.typed and choice.tool_id and self.store.tools([choice.tool_id]):
+            if choice.typed and choice.tool_id and self.store.catalog.tools([choice.tool_id]):
                 self.learned.record_pick(ctx.platform, ctx.workspace, ctx.user, choice.typed,
                                          choice.tool_id)
         except Exception:  # learning is a bonus: the person still gets their card
@@ -133,13 +133,13 @@ class ShipBot:
 
     def compare_ids(self, ids: list[str]) -> Card:
         """The compare card for known tool ids (also used to refresh a card after votes)."""
-        tools = self.store.tools(ids)
+        tools = self.store.catalog.tools(ids)
         ordered = [tools[i] for i in ids if i in tools]
         if len(ordered) < 2:
             return error_card("One of those tools is no longer in the catalog.",
                               "Run the comparison again, e.g. `compare claude azure`.")
-        votes = self.store.community(ids)
-        published = self.store.comparison_source(ids)
+        votes = self.store.votes.community(ids)
+        published = self.store.catalog.comparison_source(ids)
         source = published[0] if published else ""
         return compare_card(ordered, votes, decide(ordered, votes), source)
 
@@ -154,12 +154,12 @@ class ShipBot:
 
     def verdict_id(self, tool_id: str) -> Card:
         """The verdict card for a known tool id."""
-        tool = self.store.tools([tool_id])[tool_id]
+        tool = self.store.catalog.tools([tool_id])[tool_id]
         related = []
-        for ids in self.store.comparisons_for(tool_id):
-            others = self.store.tools(i for i in ids if i != tool_id)
+        for ids in self.store.catalog.comparisons_for(tool_id):
+            others = self.store.catalog.tools(i for i in ids if i != tool_id)
             related += [t.short_name for t in others.values() if t.short_name not in related]
-        return verdict_card(tool, self.store.community([tool_id])[tool_id], related)
+        return verdict_card(tool, self.store.votes.community([tool_id])[tool_id], related)
 
     def search(self, query: str, ctx: Context) -> Card:
         """Tools whose names match the words given."""
@@ -170,7 +170,7 @@ class ShipBot:
             return Card(kind="search", title=f"No tools match “{_clip(query)}”",
                         lines=["Try fewer or different words, or `top` to browse."],
                         ephemeral=True)
-        tools = self.store.tools(m.tool_id for m in matches)
+        tools = self.store.catalog.tools(m.tool_id for m in matches)
         lines = [f"{t.short_name} — {t.vendor or 'unknown vendor'} · {t.category}"
                  for t in tools.values()]
         choices = [Choice(label=t.short_name, command=f"verdict {t.id}") for t in tools.values()]
@@ -181,14 +181,14 @@ class ShipBot:
         """The leaderboard by panel mean, optionally in one category."""
         category = None
         if query.strip():
-            category, nearest = closest(query, self.store.categories())
+            category, nearest = closest(query, self.store.catalog.categories())
             if category is None:
-                hint = f"Categories: {', '.join(self.store.categories()[:10])}."
+                hint = f"Categories: {', '.join(self.store.catalog.categories()[:10])}."
                 if nearest:
                     hint = f"Did you mean: {', '.join(nearest)}?"
                 return error_card(f"No category named “{_clip(query)}”.", hint)
-        rows = self.store.leaderboard(category, 10)
-        tools = self.store.tools(r[0] for r in rows)
+        rows = self.store.catalog.leaderboard(category, 10)
+        tools = self.store.catalog.tools(r[0] for r in rows)
         lines = [f"{n}. {tools[tid].short_name} {score_bar(mean)} {mean:.1f}"
                  for n, (tid, mean) in enumerate(rows, 1)]
         title = f"Top tools in {category}" if category else "Top tools"
@@ -213,13 +213,13 @@ class ShipBot:
             return did_you_mean(resolution, lambda tid: f"vote {tid} {choice}")
         tool_id, short = resolution.best.tool_id, resolution.best.name
         if choice == "retract":
-            gone = self.store.retract_vote(ctx.platform, ctx.workspace, ctx.user, tool_id)
+            gone = self.store.votes.retract_vote(ctx.platform, ctx.workspace, ctx.user, tool_id)
             message = f"Your vote on {short} is withdrawn." if gone else \
                 f"You had no vote on {short}."
         else:
-            self.store.set_vote(ctx.platform, ctx.workspace, ctx.user, tool_id, choice)  # type: ignore[arg-type]
+            self.store.votes.set_vote(ctx.platform, ctx.workspace, ctx.user, tool_id, choice)  # type: ignore[arg-type]
             message = f"Recorded: {choice} {short}."
-        ship, skip = self.store.community([tool_id])[tool_id]
+        ship, skip = self.store.votes.community([tool_id])[tool_id]
         return info_card("Vote", [message, f"Community now: {ship} ship / {skip} skip."])
 
     def card_vote(self, ctx: Context, ref: CardRef, position: int, choice: Verdict,
@@ -237,14 +237,14 @@ class ShipBot:
         key = (ctx.platform, ctx.workspace, ctx.user)
         with self.store.transaction():
             if not added:
-                return self.store.retract_vote(*key, tool_id, choice)
-            if self.store.user_vote(*key, tool_id) == choice:
+                return self.store.votes.retract_vote(*key, tool_id, choice)
+            if self.store.votes.user_vote(*key, tool_id) == choice:
                 return False
-            self.store.set_vote(*key, tool_id, choice)
+            self.store.votes.set_vote(*key, tool_id, choice)
             if ref.kind == "compare":
                 for other in ref.tool_ids:
                     if other != tool_id:
-                        self.store.retract_vote(*key, other, "ship")
+                        self.store.votes.retract_vote(*key, other, "ship")
             return True
 
     def card_reaction(self, ctx: Context, ref: CardRef, meaning: int | str, added: bool) -> bool:
@@ -280,11 +280,11 @@ class ShipBot:
             return error_card("Only people who can manage this channel can change its "
                               "subscriptions.", "Ask a channel admin to run `subscribe`.")
         try:
-            found, notes = parse_filter(query, self.index, self.store.categories(),
-                                        self.store.vendors())
+            found, notes = parse_filter(query, self.index, self.store.catalog.categories(),
+                                        self.store.catalog.vendors())
         except FilterError as exc:
             return error_card(str(exc), "Type `subscribe` for everything, or see `help`.")
-        sub, new = self.store.add_subscription(ctx.platform, ctx.workspace, ctx.channel,
+        sub, new = self.store.subscriptions.add(ctx.platform, ctx.workspace, ctx.channel,
                                                found.model_dump_json(), found.describe(), ctx.user)
         head = (f"Subscribed (#{sub.id}): new verdicts for {sub.filter_text} will be posted here."
                 if new else f"Already subscribed (#{sub.id}) to {sub.filter_text}.")
@@ -299,7 +299,7 @@ class ShipBot:
         if arg != "all" and not _is_number(arg):
             return error_card("Say which subscription to remove.",
                               "Type `unsubscribe <id>` (see `subscriptions`) or `unsubscribe all`.")
-        removed = self.store.remove_subscriptions(ctx.platform, ctx.workspace, ctx.channel,
+        removed = self.store.subscriptions.remove(ctx.platform, ctx.workspace, ctx.channel,
                                                   None if arg == "all" else int(arg))
         if not removed:
             return error_card(f"This channel has no subscription {_clip(query)}.",
@@ -309,7 +309,7 @@ class ShipBot:
 
     def list_subscriptions(self, query: str, ctx: Context) -> Card:
         """This channel's subscriptions with id, filter, who and when."""
-        subs = self.store.subscriptions(ctx.platform, ctx.workspace, ctx.channel)
+        subs = self.store.subscriptions.list(ctx.platform, ctx.workspace, ctx.channel)
         if not subs:
             return info_card("Subscriptions", ["This channel has no subscriptions. "
                                                "Type `subscribe` to get new verdicts here."])

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.models import Review, Tool
-from bot.store import panel_mean
 
 PRIOR_VOTES = 25
 TOSS_UP = 2.0
@@ -132,3 +131,16 @@ def _reason(scored: list[ToolScore], toss_up: bool, prefs: tuple[PersonaPreferen
         text += (f" {persona} prefers {names.get(other, other)} "
                  f"({pref.score_of(other)} vs {pref.score_of(first.tool_id)}).")
     return text
+
+
+def panel_mean(reviews: list[Review]) -> float:
+    """The reviewers' mean score (0 with no reviews)."""
+    return sum(r.score for r in reviews) / len(reviews) if reviews else 0.0
+
+
+def panel_verdict(reviews: list[Review]) -> str:
+    """The panel's majority verdict: ship when at least half the reviewers say ship."""
+    if not reviews:
+        return "unreviewed"
+    ships = sum(r.verdict == "ship" for r in reviews)
+    return "ship" if ships * 2 >= len(reviews) else "skip"

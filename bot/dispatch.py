@@ -1,7 +1,8 @@
 """The delivery dispatcher: claims queued deliveries for one platform, posts them, records them.
 
 Guarantees and their limits (also in the README):
-- A delivery is claimed with a lease before posting, marked sent with the platform message id
+- Any number of dispatchers (one per platform in each replica) share the outbox: a delivery is
+  claimed with a lease before posting (bot.storage.outbox), marked sent with the platform message id
   right after the platform accepts it. If the process dies in between, the lease expires and
   the delivery is posted again: that window (one post's round trip) is the only duplicate risk.
 - Temporary failures retry with exponential backoff and jitter, or after the platform's
@@ -17,15 +18,15 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot.cards import Card
-from bot.store import Store, utcnow
+from bot.storage.outbox import Claimed
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 60.0
+LEASE_SECONDS = 30.0  # a replica killed mid-post frees its claims this long after
 MAX_TEMPORARY_ATTEMPTS = 8
 MAX_PERMANENT_ATTEMPTS = 3
 BASE_DELAY = 2.0
@@ -53,18 +54,6 @@ class Poster(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """A delivery this dispatcher holds the lease on."""
-
-    id: int
-    subscription_id: int
-    workspace: str
-    channel: str
-    attempts: int
-    card_json: str
-
-
 def backoff(attempts: int, base: float = BASE_DELAY,
             rng: Callable[[], float] = random.random) -> float:
     """Seconds before retry number `attempts`: exponential, capped, jittered in its top half."""
@@ -81,34 +70,15 @@ class Dispatcher:
         self.poster = poster
         self.platform = poster.platform
         self.interval = 1.0 / rate if rate > 0 else 0.0
-        self.batch = batch
+        # No more than half a lease's worth of posts at the configured rate in one claim.
+        self.batch = max(1, min(batch, int(rate * LEASE_SECONDS / 2))) if rate > 0 else batch
         self.base_delay = base_delay
         self.clock = clock
         self._last_post = 0.0
 
-    def release_stale_claims(self) -> int:
-        """At start-up, free claims left by a previous process of this platform (one runs)."""
-        cursor = self.store.db.execute(
-            "UPDATE deliveries SET claimed_until = 0 WHERE status = 'pending' AND platform = ? "
-            "AND claimed_until > 0", [self.platform])
-        return cursor.rowcount
-
     def claim(self) -> list[Claimed]:
-        """Take the lease on a batch of due deliveries, atomically."""
-        now = self.clock()
-        db = self.store.db
-        with self.store.transaction():
-            rows = db.execute(
-                "SELECT d.id, d.subscription_id, d.workspace, d.channel, d.attempts, p.card_json "
-                "FROM deliveries d JOIN publications p ON p.id = d.publication_id "
-                "WHERE d.status = 'pending' AND d.platform = ? AND d.next_attempt_at <= ? "
-                "AND d.claimed_until <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                [self.platform, now, now, self.batch]).fetchall()
-            if rows:
-                marks = ",".join("?" * len(rows))
-                db.execute(f"UPDATE deliveries SET claimed_until = ? WHERE id IN ({marks})",
-                           [now + LEASE_SECONDS, *[r[0] for r in rows]])
-        return [Claimed(*r) for r in rows]
+        """Take the lease on a batch of due deliveries (other dispatchers get other rows)."""
+        return self.store.outbox.claim(self.platform, self.clock(), LEASE_SECONDS, self.batch)
 
     def run_once(self) -> int:
         """Claim and post one batch; returns how many were attempted."""
@@ -126,9 +96,7 @@ class Dispatcher:
 
     def deliver(self, item: Claimed) -> None:
         """Post one claimed delivery and record the outcome."""
-        still = self.store.db.execute("SELECT status FROM deliveries WHERE id = ?",
-                                      [item.id]).fetchone()
-        if still is None or still[0] != "pending":
+        if self.store.outbox.status(item.id) != "pending":
             return  # its subscription was removed or disabled while this batch waited
         card = Card.model_validate_json(item.card_json)
         try:
@@ -141,43 +109,28 @@ class Dispatcher:
             self._failed(item, DeliveryError("temporary", f"unexpected error: {exc}"))
             return
         with self.store.transaction():
-            self.store.db.execute(
-                "UPDATE deliveries SET status='sent', attempts=attempts+1, message_id=?, "
-                "sent_at=?, claimed_until=0, last_error='' WHERE id=?",
-                [message_id, utcnow(), item.id])
-            self.store.db.execute("UPDATE subscriptions SET failures=0 WHERE id=?",
-                                  [item.subscription_id])
+            self.store.outbox.sent(item.id, message_id)
+            self.store.subscriptions.delivered(item.subscription_id)
 
     def _failed(self, item: Claimed, error: DeliveryError) -> None:
         attempts = item.attempts + 1
         limit = MAX_PERMANENT_ATTEMPTS if error.kind == "permanent" else MAX_TEMPORARY_ATTEMPTS
         log.warning("delivery %s to %s failed (%s, attempt %d/%d): %s", item.id, item.channel,
                     error.kind, attempts, limit, error.reason)
-        db = self.store.db
+        outbox = self.store.outbox
         with self.store.transaction():
-            if attempts >= limit:
-                db.execute("UPDATE deliveries SET status='failed', attempts=?, last_error=?, "
-                           "claimed_until=0 WHERE id=?", [attempts, error.reason, item.id])
-                if error.kind == "permanent":
-                    self._disable(item.subscription_id, error.reason)
+            if attempts < limit:
+                delay = (error.retry_after if error.retry_after is not None
+                         else backoff(attempts, self.base_delay))
+                outbox.retry(item.id, attempts, error.reason, self.clock() + delay)
                 return
-            delay = (error.retry_after if error.retry_after is not None
-                     else backoff(attempts, self.base_delay))
-            db.execute("UPDATE deliveries SET attempts=?, last_error=?, next_attempt_at=?, "
-                       "claimed_until=0 WHERE id=?",
-                       [attempts, error.reason, self.clock() + delay, item.id])
-
-    def _disable(self, subscription_id: int, reason: str) -> None:
-        """Stop a dead subscription and drop its other pending deliveries."""
-        db = self.store.db
-        db.execute("UPDATE subscriptions SET active=0, disabled_reason=?, failures=failures+1 "
-                   "WHERE id=?", [f"{reason} (disabled {utcnow()[:10]})", subscription_id])
-        db.execute("UPDATE deliveries SET status='failed', last_error=? WHERE status='pending' "
-                   "AND subscription_id=?", [f"subscription disabled: {reason}", subscription_id])
+            outbox.fail(item.id, attempts, error.reason)
+            if error.kind == "permanent":  # a dead channel: stop it and its other deliveries
+                self.store.subscriptions.disable(item.subscription_id, error.reason)
+                outbox.fail_pending(item.subscription_id, f"subscription disabled: {error.reason}")
 
     def run_forever(self, stop: threading.Event, poll: float = 2.0) -> None:
         """Loop until `stop` is set: drain due deliveries, then wait `poll` seconds."""
-        self.release_stale_claims()
         while not stop.is_set():
             try:
                 busy = self.run_once()
@@ -199,13 +152,4 @@ def start_dispatcher(dispatcher: Dispatcher, stop: threading.Event,
 
 def delivery_rows(store: Store, status: str | None = None, limit: int = 100) -> list[dict]:  # type: ignore[type-arg]
     """Deliveries for `shipbot deliveries`, newest first."""
-    sql = ("SELECT d.id, d.status, d.platform, d.workspace, d.channel, d.attempts, "
-           "d.last_error, d.message_id, d.created_at, d.sent_at, p.subject FROM deliveries d "
-           "JOIN publications p ON p.id = d.publication_id")
-    params: list[object] = []
-    if status:
-        sql += " WHERE d.status = ?"
-        params.append(status)
-    sql += " ORDER BY d.id DESC LIMIT ?"
-    params.append(limit)
-    return [dict(r) for r in store.db.query(sql, params)]
+    return store.outbox.rows(status, limit)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from bot.matching import NameIndex, closest
 from bot.models import Tool
-from bot.store import panel_mean, panel_verdict
+from bot.decision import panel_mean, panel_verdict
 
 _KEY = re.compile(r"\b(category|vendor|tool|min_score|verdict)\s*:\s*", re.IGNORECASE)
 FILTER_HELP = ("Filters: category:<name>, vendor:<name>, tool:<name>, min_score:<0-100>, "

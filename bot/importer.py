@@ -99,7 +99,7 @@ def import_files(store: Store, paths: Iterable[Path],
     merged = Bundle(tools=[t for b in bundles for t in b.tools],
                     comparisons=[c for b in bundles for c in b.comparisons])
     try:
-        return store.import_bundle(merged)
+        return store.catalog.import_bundle(merged)
     except StoreError as exc:
         raise ImportFileError(str(exc)) from exc
 

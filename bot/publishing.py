@@ -11,7 +11,7 @@ from bot.commands import ShipBot
 from bot.filters import SubscriptionFilter
 from bot.importer import ImportFileError, read_bundle
 from bot.models import Bundle, Tool
-from bot.store import ImportResult, StoreError, utcnow
+from bot.store import ImportResult, StoreError
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False) ->
     result = PublishResult()
     try:
         with bot.store.transaction():
-            result.imported = bot.store.import_bundle(merged)
+            result.imported = bot.store.catalog.import_bundle(merged)
             result.announcements = _announce(bot, merged, result.imported)
             for item in result.announcements:
                 _queue(bot, item)
@@ -75,11 +75,11 @@ def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult) -> list[Anno
             covered |= set(comparison.tools)
     subjects += [("verdict", (t.id,)) for t in bundle.tools if t.id in touched - covered]
     filters = [(sid, SubscriptionFilter.model_validate_json(raw))
-               for sid, raw in bot.store.subscription_filters()]
-    version = bot.store.catalog_version()
+               for sid, raw in bot.store.subscriptions.filters()]
+    version = bot.store.catalog.catalog_version()
     out = []
     for kind, ids in dict.fromkeys(subjects):
-        tools = bot.store.tools(ids)
+        tools = bot.store.catalog.tools(ids)
         card = bot.compare_ids(list(ids)) if kind == "compare" else bot.verdict_id(ids[0])
         card.notice = _notice(tools, imported)
         card.ephemeral = False
@@ -101,21 +101,8 @@ def _notice(tools: dict[str, Tool], imported: ImportResult) -> str:
 
 def _queue(bot: ShipBot, item: Announcement) -> None:
     """Store the card once and one pending delivery per matching subscription."""
-    db = bot.store.db
-    now = utcnow()
-    pub_id = db.table("publications").insert(
-        {"subject": item.subject, "tool_ids": ",".join(item.tool_ids),
-         "card_json": item.card.model_dump_json(), "created_at": now}).last_pk
-    ids = list(item.subscription_ids)
-    for start in range(0, len(ids), 5000):  # stay under SQLite's bound-parameter limit
-        chunk = ids[start:start + 5000]
-        marks = ",".join("?" * len(chunk))
-        db.execute(
-            "INSERT OR IGNORE INTO deliveries (publication_id, subscription_id, platform, "
-            "workspace, channel, status, attempts, next_attempt_at, claimed_until, last_error, "
-            "message_id, created_at, sent_at) SELECT ?, id, platform, workspace, channel, "
-            f"'pending', 0, 0, 0, '', '', ?, '' FROM subscriptions WHERE id IN ({marks})",
-            [pub_id, now, *chunk])
+    bot.store.outbox.queue(item.subject, item.tool_ids, item.card.model_dump_json(),
+                           item.subscription_ids)
 
 
 def describe(result: PublishResult, bot: ShipBot) -> list[str]:
@@ -125,7 +112,7 @@ def describe(result: PublishResult, bot: ShipBot) -> list[str]:
         lines.append(f"{item.card.title}: {item.card.notice} -> "
                      f"{len(item.subscription_ids)} subscription(s)")
         for sid in item.subscription_ids[:50]:
-            sub = bot.store.subscription(sid)
+            sub = bot.store.subscriptions.get(sid)
             if sub:
                 lines.append(f"  #{sid} {sub.platform} {sub.workspace}/{sub.channel} "
                              f"({sub.filter_text})")

@@ -82,4 +82,4 @@ def add_hostile_tool(store: Store, hostile: str) -> None:
 
 def add_tools(store: Store, *tools: Tool) -> None:
     """Import extra tools into a store."""
-    store.import_bundle(Bundle(tools=list(tools)))
+    store.catalog.import_bundle(Bundle(tools=list(tools)))

@@ -122,7 +122,7 @@ class DiscordRig:
         assert self.fake.wait_for(lambda: self.fake.original(token) is not None)
         message_id = int(self.fake.original(token)["id"])  # type: ignore[index]
         store = self.client.core.store
-        assert self.fake.wait_for(lambda: store.card_at("discord", str(CHANNEL_ID),
+        assert self.fake.wait_for(lambda: store.cards.card_at("discord", str(CHANNEL_ID),
                                                         str(message_id)) is not None)
         return message_id
 

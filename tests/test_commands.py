@@ -74,17 +74,17 @@ def test_verdict_and_search_and_top(bot: ShipBot, ctx: Context) -> None:
 def test_votes_replace_retract_and_show_at_once(bot: ShipBot, store: Store, ctx: Context) -> None:
     bot.handle("vote claude ship", ctx)
     bot.handle("vote claude skip", ctx)
-    assert {CLAUDE: (0, 1)} == store.community([CLAUDE])
+    assert {CLAUDE: (0, 1)} == store.votes.community([CLAUDE])
     other = ctx.model_copy(update={"user": "U2"})
     bot.handle("vote claude ship", other)
     card = bot.handle("compare claude azure", ctx)
     assert "1 ship / 1 skip" == card.columns[0].community_line
     reply = bot.handle("vote claude retract", ctx)
     assert "Your vote on Claude 4 API is withdrawn." == reply.lines[0]
-    assert {CLAUDE: (1, 0)} == store.community([CLAUDE])
+    assert {CLAUDE: (1, 0)} == store.votes.community([CLAUDE])
     bad = bot.handle("vote claude maybe", ctx)
     assert "error" == bad.kind
-    assert {CLAUDE: (1, 0)} == store.community([CLAUDE])
+    assert {CLAUDE: (1, 0)} == store.votes.community([CLAUDE])
 
 
 def test_card_vote_on_compare_moves_the_pick(bot: ShipBot, store: Store, ctx: Context) -> None:
@@ -92,10 +92,10 @@ def test_card_vote_on_compare_moves_the_pick(bot: ShipBot, store: Store, ctx: Co
     assert bot.card_vote(ctx, ref, 0, "ship", added=True)
     assert not bot.card_vote(ctx, ref, 0, "ship", added=True)  # a repeat changes nothing
     assert bot.card_vote(ctx, ref, 1, "ship", added=True)
-    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
     assert not bot.card_vote(ctx, ref, 0, "ship", added=False)  # old reaction removed: no-op
     assert bot.card_vote(ctx, ref, 1, "ship", added=False)
-    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
 
 
 def test_card_vote_on_verdict_ship_then_skip(bot: ShipBot, store: Store, ctx: Context) -> None:
@@ -103,7 +103,7 @@ def test_card_vote_on_verdict_ship_then_skip(bot: ShipBot, store: Store, ctx: Co
     bot.card_vote(ctx, ref, 0, "ship", added=True)
     bot.card_vote(ctx, ref, 0, "skip", added=True)
     bot.card_vote(ctx, ref, 0, "ship", added=False)  # removing the old ✅ keeps the ❌
-    assert {CLAUDE: (0, 1)} == store.community([CLAUDE])
+    assert {CLAUDE: (0, 1)} == store.votes.community([CLAUDE])
     assert "0 ship / 1 skip" == bot.card_for(ref).columns[0].community_line
 
 
@@ -164,4 +164,4 @@ def test_reaction_meanings_per_card_kind(bot: ShipBot, store: Store, ctx: Contex
     assert not bot.card_reaction(ctx, compare, 7, added=True)  # no such column
     assert bot.card_reaction(ctx, compare, 1, added=True)
     assert bot.card_reaction(ctx.model_copy(update={"user": "U2"}), verdict, "skip", added=True)
-    assert {AZURE: (1, 1)} == store.community([AZURE])
+    assert {AZURE: (1, 1)} == store.votes.community([AZURE])

@@ -8,7 +8,7 @@ from tests.conftest import AZURE, CLAUDE, make_tool
 
 
 def test_seed_pick_claude_with_founder_dissent(store: Store) -> None:
-    tools = [store.tool(AZURE), store.tool(CLAUDE)]
+    tools = [store.catalog.tool(AZURE), store.catalog.tool(CLAUDE)]
     decision = decide(tools, {})  # type: ignore[arg-type]
     assert CLAUDE == decision.pick
     assert False is decision.toss_up

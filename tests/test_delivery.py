@@ -52,7 +52,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
         token = drig.fake.interaction("subscribe", {"filter": text}, permissions=manage,
                                       channel_id=channel)
         assert drig.fake.wait_for(lambda t=token: bool(drig.fake.callbacks(t)))
-    assert 5 == len(store.subscriptions())
+    assert 5 == len(store.subscriptions.list())
     posts_before = len(rig.posted())
 
     done = run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path)))
@@ -74,7 +74,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
     assert ["sent"] * 3 == [r["status"] for r in rows]
     assert all(r["message_id"] for r in rows)
     for row in rows:  # the delivered cards take votes
-        assert store.card_at(row["platform"], row["channel"], row["message_id"]) is not None
+        assert store.cards.card_at(row["platform"], row["channel"], row["message_id"]) is not None
     again = run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path)))
     assert "Queued 0 deliveries." in again.stdout
 
@@ -117,7 +117,7 @@ def test_dead_channels_are_disabled_after_the_documented_attempts(
     assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
     assert rig.fake.wait_for(lambda: all(r["status"] == "failed" for r in delivery_rows(store)), 20)
     assert [MAX_PERMANENT_ATTEMPTS] * 3 == [r["attempts"] for r in delivery_rows(store)]
-    subs = {s.channel: s for s in store.subscriptions()}
+    subs = {s.channel: s for s in store.subscriptions.list()}
     assert not subs["C-GONE"].active
     assert subs["C-GONE"].disabled_reason.startswith("channel_not_found")
     assert not subs[str(CH_404)].active

@@ -44,7 +44,7 @@ def test_compare_interaction_replies_with_embed_and_reactions(drig: DiscordRig,
         assert expected in text
     assert {"parse": []} == callback["data"]["allowed_mentions"]
     assert drig.fake.wait_for(lambda: len(drig.fake.of("PUT", r"/reactions/.+/@me$")) == 2)
-    ref = store.card_at("discord", str(CHANNEL_ID), str(message_id))
+    ref = store.cards.card_at("discord", str(CHANNEL_ID), str(message_id))
     assert ref is not None and (CLAUDE, AZURE) == ref.tool_ids
 
 
@@ -60,15 +60,15 @@ def test_autocomplete_returns_choices(drig: DiscordRig) -> None:
 def test_reaction_votes_switch_remove_and_edit(drig: DiscordRig, store: Store) -> None:
     message_id = drig.compare_card()
     drig.fake.react(message_id, "🅰️", uid=51)
-    assert drig.fake.wait_for(lambda: store.community([CLAUDE]) == {CLAUDE: (1, 0)})
+    assert drig.fake.wait_for(lambda: store.votes.community([CLAUDE]) == {CLAUDE: (1, 0)})
     drig.fake.react(message_id, "🅱️", uid=51)
     assert drig.fake.wait_for(
-        lambda: store.community([CLAUDE, AZURE]) == {CLAUDE: (0, 0), AZURE: (1, 0)})
+        lambda: store.votes.community([CLAUDE, AZURE]) == {CLAUDE: (0, 0), AZURE: (1, 0)})
     assert drig.fake.wait_for(lambda: any(
         "1 ship / 0 skip" in _embed_text(c.body) for c in
         drig.fake.of("PATCH", rf"/channels/{CHANNEL_ID}/messages/{message_id}$")))
     drig.fake.react(message_id, "🅱️", uid=51, add=False)
-    assert drig.fake.wait_for(lambda: store.community([AZURE]) == {AZURE: (0, 0)})
+    assert drig.fake.wait_for(lambda: store.votes.community([AZURE]) == {AZURE: (0, 0)})
 
 
 def test_own_and_other_bots_reactions_are_ignored(drig: DiscordRig, store: Store) -> None:
@@ -78,8 +78,8 @@ def test_own_and_other_bots_reactions_are_ignored(drig: DiscordRig, store: Store
     drig.fake.react(message_id, "🅰️", uid=77, bot=True)
     drig.fake.react(message_id, "🅱️", uid=BOT_ID, bot=True)
     drig.fake.react(message_id, "🅰️", uid=78)  # a person, so we know events were processed
-    assert drig.fake.wait_for(lambda: store.community([CLAUDE]) == {CLAUDE: (1, 0)})
-    assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    assert drig.fake.wait_for(lambda: store.votes.community([CLAUDE]) == {CLAUDE: (1, 0)})
+    assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
     assert 1 == store.stats()["votes"]
 
 
@@ -91,7 +91,7 @@ def test_burst_of_reactions_is_coalesced(drig: DiscordRig, store: Store) -> None
     for uid in range(1000, 1100):
         drig.fake.react(message_id, "🅰️" if uid % 4 else "🅱️", uid=uid)
     assert drig.fake.wait_for(
-        lambda: store.community([CLAUDE, AZURE]) == {CLAUDE: (75, 0), AZURE: (25, 0)})
+        lambda: store.votes.community([CLAUDE, AZURE]) == {CLAUDE: (75, 0), AZURE: (25, 0)})
     edits = rf"/channels/{CHANNEL_ID}/messages/{message_id}$"
     assert drig.fake.wait_for(lambda: any("75 ship / 0 skip" in _embed_text(c.body)
                                           for c in drig.fake.of("PATCH", edits)))
@@ -108,7 +108,7 @@ def test_verdict_card_gets_check_and_cross(drig: DiscordRig, store: Store) -> No
     assert ["✅", "❌"] == emoji
     message_id = int(drig.fake.original(token)["id"])  # type: ignore[index]
     drig.fake.react(message_id, "❌", uid=60)
-    assert drig.fake.wait_for(lambda: store.community([AZURE]) == {AZURE: (0, 1)})
+    assert drig.fake.wait_for(lambda: store.votes.community([AZURE]) == {AZURE: (0, 1)})
 
 
 def test_subscribe_needs_manage_channels_and_a_guild(drig: DiscordRig, store: Store) -> None:
@@ -125,7 +125,7 @@ def test_subscribe_needs_manage_channels_and_a_guild(drig: DiscordRig, store: St
                                     permissions=VIEW_SEND | MANAGE_CHANNELS)
     assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(allowed)))
     assert [("discord", str(CHANNEL_ID), "vendor:Microsoft")] == [
-        (s.platform, s.channel, s.filter_text) for s in store.subscriptions()]
+        (s.platform, s.channel, s.filter_text) for s in store.subscriptions.list()]
 
 
 def test_compare_in_dm_works(drig: DiscordRig) -> None:
@@ -136,7 +136,7 @@ def test_compare_in_dm_works(drig: DiscordRig) -> None:
 
 def test_did_you_mean_is_ephemeral_with_buttons_that_compare(drig: DiscordRig,
                                                              store: Store) -> None:
-    store.import_bundle(Bundle(tools=[Tool(id="cursor", name="Cursor", short_name="Cursor"),
+    store.catalog.import_bundle(Bundle(tools=[Tool(id="cursor", name="Cursor", short_name="Cursor"),
                                       Tool(id="cursive", name="Cursive", short_name="Cursive")]))
     token = drig.fake.interaction("compare", {"tool_a": "claude", "tool_b": "cursxx"})
     assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))

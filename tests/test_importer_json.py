@@ -52,7 +52,7 @@ def test_comparison_of_unknown_tool_rolls_back(store: Store, tmp_path: Path) -> 
     with pytest.raises(ImportFileError, match="unknown tool ids: ghost"):
         import_files(store, [path])
     assert before == store.stats()
-    assert store.tool("fresh") is None
+    assert store.catalog.tool("fresh") is None
 
 
 def test_schema_command_prints_json_schema() -> None:

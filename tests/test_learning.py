@@ -20,7 +20,7 @@ from bot.store import Store
 def real(tmp_path: Path) -> ShipBot:
     """The realistic catalog, learning after two people in a workspace and two workspaces."""
     store = Store.open(tmp_path / "learn.db")
-    store.import_bundle(Bundle.model_validate_json(
+    store.catalog.import_bundle(Bundle.model_validate_json(
         (DATA / "catalog_real.json").read_text(encoding="utf-8")))
     return ShipBot(store, LearnedAliases(store, users=2, workspaces=2))
 

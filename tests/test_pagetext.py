@@ -19,7 +19,7 @@ def test_seed_page_imports_exact_facts(empty_store: Store, seed_path: Path) -> N
     assert (CLAUDE, AZURE) == result.added
     assert {"tools": 2, "reviews": 8, "comparisons": 1, "votes": 0,
             "subscriptions": 0} == empty_store.stats()
-    claude, azure = empty_store.tool(CLAUDE), empty_store.tool(AZURE)
+    claude, azure = empty_store.catalog.tool(CLAUDE), empty_store.catalog.tool(AZURE)
     assert claude is not None and azure is not None
     assert "Claude 4 API: Tool Use Streaming & Prompt Caching" == claude.name
     assert "Claude 4 API" == claude.short_name
@@ -41,7 +41,7 @@ def test_seed_page_imports_exact_facts(empty_store: Store, seed_path: Path) -> N
         "Azure AI Foundry": [("Builder", 78, "ship"), ("Skeptic", 72, "ship"),
                              ("Futurist", 75, "ship"), ("Founder", 81, "ship")],
     } == scores
-    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == empty_store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == empty_store.votes.community([CLAUDE, AZURE])
 
 
 def test_reimport_changes_no_counts(empty_store: Store, seed_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_seed_page_over_bundled_data_updates_in_place(store: Store, seed_path: P
     before = store.stats()
     import_files(store, [seed_path])
     assert before == store.stats()
-    claude = store.tool(CLAUDE)
+    claude = store.catalog.tool(CLAUDE)
     assert claude is not None
     assert "claude" in claude.aliases  # curated aliases survive a page import
 
@@ -84,11 +84,11 @@ def test_malformed_file_leaves_store_exactly_as_it_was(store: Store, seed_path: 
     good = tmp_path / "good.json"
     good.write_text('{"tools": [{"id": "new-tool", "name": "New Tool", "short_name": "New"}]}')
     bad = _broken(seed_path, tmp_path, "Reviewer scorecard", "Reviewer scores")
-    dump_before = list(store.db.conn.iterdump())
+    dump_before = list(store.db.db.conn.iterdump())
     with pytest.raises(ImportFileError, match="expected 'Reviewer scorecard'"):
         import_files(store, [good, bad])
-    assert dump_before == list(store.db.conn.iterdump())
-    assert store.tool("new-tool") is None
+    assert dump_before == list(store.db.db.conn.iterdump())
+    assert store.catalog.tool("new-tool") is None
 
 
 def test_score_over_100_is_rejected(seed_path: Path) -> None:

@@ -82,11 +82,11 @@ def test_dry_run_changes_nothing(bot: ShipBot, store: Store, tmp_path: Path) -> 
                            dry_run=True)
     assert 1 == result.queued
     assert before == store.stats()
-    assert store.tool("dry") is None
+    assert store.catalog.tool("dry") is None
     assert [] == _pending(store)
     changed = _tool("dry", "Other", [90] * 4)
     publish_files(bot, [_write(tmp_path, "d2.json", [changed])])
-    assert "Other" == store.tool("dry").vendor  # type: ignore[union-attr]  # no stale dry run
+    assert "Other" == store.catalog.tool("dry").vendor  # type: ignore[union-attr]  # no stale dry run
 
 
 def test_disabled_and_removed_subscriptions_get_nothing(bot: ShipBot, store: Store,

@@ -85,7 +85,7 @@ def test_run_answers_slack_over_http_with_worker_processes(tmp_path: Path,
         status, _ = post(url, body, signed_headers("run-secret", body,
                                                    "application/x-www-form-urlencoded"))
         assert 200 == status and time.monotonic() - started < 3.0
-        assert wait_for(lambda: store.card_at("slack", "C1", "1700000001.000100") is not None, 30)
+        assert wait_for(lambda: store.cards.card_at("slack", "C1", "1700000001.000100") is not None, 30)
         assert "Ship Claude 4 API" in str(fake.of("chat.postMessage")[0]["blocks"])
         forged = post(url, body, signed_headers("wrong-secret", body,
                                                 "application/x-www-form-urlencoded"))

@@ -39,13 +39,13 @@ def test_compare_posts_card_in_channel(rig: SlackRig, store: Store) -> None:
     blocks = json.loads(message["blocks"]) if isinstance(message["blocks"], str) else message["blocks"]
     assert "header" == blocks[0]["type"]
     assert len(blocks) <= 50
-    ref = store.card_at("slack", "C1", "1700000001.000100")
+    ref = store.cards.card_at("slack", "C1", "1700000001.000100")
     assert ref is not None and (CLAUDE, AZURE) == ref.tool_ids
 
 
 def test_did_you_mean_is_ephemeral_and_its_button_runs_compare(rig: SlackRig,
                                                                store: Store) -> None:
-    store.import_bundle(Bundle(tools=[Tool(id="cursor", name="Cursor", short_name="Cursor"),
+    store.catalog.import_bundle(Bundle(tools=[Tool(id="cursor", name="Cursor", short_name="Cursor"),
                                       Tool(id="cursive", name="Cursive", short_name="Cursive")]))
     rig.command("/compare", "claude cursxx")
     assert [] == rig.posted()
@@ -73,24 +73,24 @@ def test_button_vote_toggles_and_updates_card(rig: SlackRig, store: Store) -> No
     rig.command("/compare", "claude azure")
     ts = "1700000001.000100"  # the fake's first message
     rig.click("shipbot_vote_1", json.dumps({"pos": 1, "choice": "ship"}), ts)
-    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
     assert rig.fake.wait_for(lambda: len(rig.fake.of("chat.update")) >= 1)
     update = rig.fake.of("chat.update")[-1]
     assert ts == update["ts"]
     assert "1 ship / 0 skip" in _texts(update["blocks"])
     rig.click("shipbot_vote_1", json.dumps({"pos": 1, "choice": "ship"}), ts)
-    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
 
 
 def test_reaction_vote_switch_and_removal(rig: SlackRig, store: Store) -> None:
     rig.command("/compare", "claude azure")
     ts = "1700000001.000100"
     rig.reaction(ts, "a")
-    assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
     rig.reaction(ts, "b")
-    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
     rig.reaction(ts, "b", added=False)
-    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
     rig.reaction(ts, "a", user="U3")
     assert rig.fake.wait_for(lambda: any("1 ship / 0 skip" in _texts(u["blocks"])
                                          for u in rig.fake.of("chat.update")))
@@ -104,7 +104,7 @@ def test_reactions_that_do_not_count(rig: SlackRig, store: Store) -> None:
     rig.reaction(ts, "a", user="UOTHERBOT")  # another bot
     rig.reaction("999.000", "a")  # not one of our cards
     rig.reaction(ts, "tada")  # not a vote
-    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
 
 
 def test_retried_event_is_counted_once(rig: SlackRig, store: Store) -> None:
@@ -113,7 +113,7 @@ def test_retried_event_is_counted_once(rig: SlackRig, store: Store) -> None:
     rig.reaction(ts, "a", event_id="EvSame")
     rig.reaction(ts, "a", added=False, event_id="EvRemove")
     rig.reaction(ts, "a", event_id="EvSame", retry=1)  # the first add, delivered again
-    assert {CLAUDE: (0, 0)} == store.community([CLAUDE])
+    assert {CLAUDE: (0, 0)} == store.votes.community([CLAUDE])
 
 
 def test_verdict_card_reactions(rig: SlackRig, store: Store) -> None:
@@ -121,7 +121,7 @@ def test_verdict_card_reactions(rig: SlackRig, store: Store) -> None:
     ts = "1700000001.000100"
     rig.reaction(ts, "white_check_mark")
     rig.reaction(ts, "x")
-    assert {CLAUDE: (0, 1)} == store.community([CLAUDE])
+    assert {CLAUDE: (0, 1)} == store.votes.community([CLAUDE])
 
 
 def test_burst_of_votes_is_coalesced(rig: SlackRig, store: Store) -> None:
@@ -130,7 +130,7 @@ def test_burst_of_votes_is_coalesced(rig: SlackRig, store: Store) -> None:
     started = time.monotonic()
     for n in range(100):
         rig.reaction(ts, "a" if n % 3 else "b", user=f"U{n}")
-    assert {CLAUDE: (66, 0), AZURE: (34, 0)} == store.community([CLAUDE, AZURE])
+    assert {CLAUDE: (66, 0), AZURE: (34, 0)} == store.votes.community([CLAUDE, AZURE])
     assert rig.fake.wait_for(lambda: any("66 ship / 0 skip" in _texts(u["blocks"])
                                          for u in rig.fake.of("chat.update")))
     elapsed = time.monotonic() - started
@@ -226,7 +226,7 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
         assert 200 == rig.send(urlencode(form), "application/x-www-form-urlencoded")[0]
         posted = [c for c in fake.calls if c.method == "chat.postMessage"]
         assert [("C9", "xoxb-installed")] == [(c.params["channel"], c.token) for c in posted]
-        tables = bot.store.db.table_names()
+        tables = [r[0] for r in bot.store.db.execute("SELECT name FROM sqlite_master")]
         assert "slack_installations" in tables and "slack_bots" in tables
     finally:
         server.stop()
@@ -245,7 +245,7 @@ def test_bad_events_are_logged_and_skipped(rig: SlackRig, store: Store) -> None:
     assert 200 == status
     assert "Sorry, something went wrong on my side" in rig.fake.responses[-1]["text"]
     rig.reaction(ts, "a")  # the app is still up and counting
-    assert {CLAUDE: (1, 0)} == store.community([CLAUDE])
+    assert {CLAUDE: (1, 0)} == store.votes.community([CLAUDE])
 
 
 def _serve(adapter: SlackAdapter, fake: FakeSlack) -> tuple[SlackRig, Any]:
@@ -264,7 +264,7 @@ def test_ack_returns_before_the_answer_is_posted(fake: FakeSlack, bot: ShipBot,
         started = time.monotonic()
         assert 200 == rig.command("/compare", "claude azure")[0]
         assert time.monotonic() - started < 1.0
-        assert fake.wait_for(lambda: bot.store.card_at("slack", "C1", "1700000001.000100")
+        assert fake.wait_for(lambda: bot.store.cards.card_at("slack", "C1", "1700000001.000100")
                              is not None)
     finally:
         server.stop()
@@ -293,7 +293,7 @@ def test_worker_processes_answer_and_count_votes(fake: FakeSlack, bot: ShipBot,
         for name, added in [("a", True), ("b", True), ("b", False), ("a", True)]:
             rig.reaction(ts, name, user="U7", added=added)
         rig.reaction(ts, "b", user="U8")
-        assert fake.wait_for(lambda: store.community([CLAUDE, AZURE])
+        assert fake.wait_for(lambda: store.votes.community([CLAUDE, AZURE])
                              == {CLAUDE: (1, 0), AZURE: (1, 0)}, 30)
         assert fake.wait_for(lambda: any(u["ts"] == ts and "1 ship / 0 skip" in _texts(u["blocks"])
                                          for u in fake.of("chat.update")), 30)

@@ -158,7 +158,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
     async def track_card(self, message: discord.Message, card: Card, ctx: Context,
                          interaction: discord.Interaction | None) -> None:
         """Remember what a posted card shows and add the reactions people vote with."""
-        await asyncio.to_thread(self.core.store.remember_card, CardRef(
+        await asyncio.to_thread(self.core.store.cards.remember_card, CardRef(
             PLATFORM, ctx.workspace, str(message.channel.id), str(message.id), card.kind,
             tuple(card.tool_ids)))
         emoji = PICK_EMOJI[: len(card.columns)] if card.kind == "compare" \
@@ -205,7 +205,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
             log.exception("reaction vote failed")
 
     def _record(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
-        ref = self.core.store.card_at(PLATFORM, str(payload.channel_id), str(payload.message_id))
+        ref = self.core.store.cards.card_at(PLATFORM, str(payload.channel_id), str(payload.message_id))
         if ref is None:
             return
         meaning = emoji_meaning(str(payload.emoji))
@@ -225,7 +225,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     async def refresh_card(self, channel_id: str, message_id: str) -> None:
         """Re-render a card from the store and edit the message once."""
-        ref = self.core.store.card_at(PLATFORM, channel_id, message_id)
+        ref = self.core.store.cards.card_at(PLATFORM, channel_id, message_id)
         if ref is None:
             return
         embed = render_embed(self.core.card_for(ref))

@@ -27,7 +27,7 @@ def tool_choices(core: ShipBot, current: str) -> list[app_commands.Choice[str]]:
 def category_choices(core: ShipBot, current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete for categories: those containing what has been typed."""
     wanted = current.lower().strip()
-    found = [c for c in core.store.categories() if wanted in c.lower()]
+    found = [c for c in core.store.catalog.categories() if wanted in c.lower()]
     return [app_commands.Choice(name=c[:100], value=c[:100]) for c in found[:MAX_CHOICES]]
 
 

@@ -231,14 +231,14 @@ class SlackAdapter:
 
     def _remember(self, card: Card, workspace: str, channel: str, ts: str) -> None:
         if card.votable:
-            self.bot.store.remember_card(CardRef(PLATFORM, workspace, channel, ts, card.kind,
+            self.bot.store.cards.remember_card(CardRef(PLATFORM, workspace, channel, ts, card.kind,
                                                  tuple(card.tool_ids)))
 
     def _refresh(self, key: Hashable) -> None:
         """Coalesced: re-render a card from the store and chat.update it once."""
         assert isinstance(key, tuple)
         workspace, channel, ts = (str(k) for k in key)
-        ref = self.bot.store.card_at(PLATFORM, channel, ts)
+        ref = self.bot.store.cards.card_at(PLATFORM, channel, ts)
         if ref is None:
             return
         blocks, text = render(self.bot.card_for(ref))
@@ -255,14 +255,14 @@ class SlackAdapter:
         user = event.get("user", "")
         if item.get("type") != "message" or not user or user == bot_user_id:
             return
-        ref = self.bot.store.card_at(PLATFORM, item.get("channel", ""), item.get("ts", ""))
+        ref = self.bot.store.cards.card_at(PLATFORM, item.get("channel", ""), item.get("ts", ""))
         if ref is None:
             return
         meaning = REACTION_MEANINGS.get(str(event.get("reaction", "")).split("::", 1)[0])
         if meaning is None or self._is_bot(client, user):  # "::" starts a skin-tone suffix
             return
         event_id = body.get("event_id")
-        if event_id and not self.bot.store.first_sighting(PLATFORM, str(event_id)):
+        if event_id and not self.bot.store.votes.first_sighting(PLATFORM, str(event_id)):
             return  # Slack retried a delivery we already counted
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel, user=user)
         if self.bot.card_reaction(ctx, ref, meaning, added):
@@ -272,7 +272,7 @@ class SlackAdapter:
         """A Ship/Skip button: record (or withdraw) the vote and refresh the card."""
         channel = body.get("channel", {}).get("id", "")
         ts = body.get("message", {}).get("ts", "")
-        ref = self.bot.store.card_at(PLATFORM, channel, ts)
+        ref = self.bot.store.cards.card_at(PLATFORM, channel, ts)
         if ref is None:
             respond(text="I no longer know this card; run the command again to vote.",
                     response_type="ephemeral", replace_original=False)

@@ -1,0 +1,216 @@
+"""The catalog: tools, their aliases and reviews, and published comparisons."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.decision import panel_verdict
+from bot.models import Bundle, Review, Tool
+from bot.storage.engine import Engine, StoreError
+
+
+def utcnow() -> str:
+    """Current UTC time as ISO text, the one timestamp format in the store."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import changed: tool ids added, tool ids whose facts or reviews changed."""
+
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    verdict_changes: dict[str, tuple[str, str]]
+    comparisons: tuple[str, ...]
+
+
+def upsert_sql(table: str, columns: list[str], key: tuple[str, ...]) -> str:
+    """`INSERT ... ON CONFLICT (key) DO UPDATE` for the given columns (both engines)."""
+    names = ", ".join(f'"{c}"' for c in columns)
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
+    action = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+    conflict = ", ".join(f'"{k}"' for k in key)
+    return (f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT ({conflict}) {action}")
+
+
+class Catalog:
+    """Tools, aliases, reviews and comparisons; tools are cached until an import."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.db = engine
+        self._cache: dict[str, Tool] = {}
+        self._cache_version = -1
+
+    def forget(self) -> None:
+        """Drop cached tools (a rolled-back import must not leave them behind)."""
+        self._cache, self._cache_version = {}, -1
+
+    def is_empty(self) -> bool:
+        """True when no tool has been loaded yet."""
+        return self.db.execute("SELECT 1 FROM tools LIMIT 1").fetchone() is None
+
+    def import_bundle(self, bundle: Bundle) -> ImportResult:
+        """Upsert every tool, alias, review and comparison of `bundle` in one transaction."""
+        try:
+            with self.db.transaction():
+                result = self._import_locked(bundle)
+                if result.added or result.changed:
+                    self.db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 "
+                                    "AS TEXT) WHERE key = 'catalog_version'")
+                return result
+        except BaseException:
+            self.forget()
+            raise
+
+    def catalog_version(self) -> int:
+        """A counter bumped by every import, so other processes know to re-index names."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'catalog_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _import_locked(self, bundle: Bundle) -> ImportResult:
+        added: list[str] = []
+        changed: list[str] = []
+        verdict_changes: dict[str, tuple[str, str]] = {}
+        for tool in bundle.tools:
+            before = self.tool(tool.id, cached=False)
+            self._write_tool(tool)
+            after = self.tool(tool.id, cached=False)
+            if before is None:
+                added.append(tool.id)
+            elif before != after:
+                changed.append(tool.id)
+                old, new = panel_verdict(before.reviews), panel_verdict(after.reviews)  # type: ignore[union-attr]
+                if old != new:
+                    verdict_changes[tool.id] = (old, new)
+        ids: list[str] = []
+        for comparison in bundle.comparisons:
+            missing = [t for t in comparison.tools if self.tool(t, cached=False) is None]
+            if missing:
+                raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
+            cid = "-vs-".join(comparison.tools)
+            self.db.execute(upsert_sql("comparisons", ["id", "tool_ids", "published", "source"],
+                                       ("id",)),
+                            [cid, json.dumps(comparison.tools), _iso(comparison.published),
+                             comparison.source])
+            ids.append(cid)
+        return ImportResult(tuple(added), tuple(changed), verdict_changes, tuple(ids))
+
+    def _write_tool(self, tool: Tool) -> None:
+        """Upsert one tool; fields the source leaves empty keep their stored value."""
+        row = tool.model_dump(exclude={"aliases", "reviews"})
+        row["reviewed"] = _iso(tool.reviewed)
+        if self.db.execute("SELECT 1 FROM tools WHERE id = ?", [tool.id]).fetchone():
+            # A page import knows less than the bundled JSON (no vendor, no date): merge.
+            row = {k: v for k, v in row.items() if v not in ("", None) or k == "id"}
+        row["updated_at"] = utcnow()
+        self.db.execute(upsert_sql("tools", list(row), ("id",)), list(row.values()))
+        # Aliases only grow on import: a page carries none and must not erase curated ones.
+        for alias in dict.fromkeys(a.lower() for a in tool.aliases):
+            self.db.execute("INSERT INTO aliases (alias, tool_id) VALUES (?, ?) "
+                            "ON CONFLICT (alias, tool_id) DO NOTHING", [alias, tool.id])
+        if tool.reviews:
+            self.db.execute("DELETE FROM reviews WHERE tool_id = ?", [tool.id])
+            for position, review in enumerate(tool.reviews):
+                self.db.execute(
+                    "INSERT INTO reviews (tool_id, persona, score, verdict, text, position) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [tool.id, review.persona, review.score, review.verdict, review.text,
+                     position])
+
+    def tool(self, tool_id: str, cached: bool = True) -> Tool | None:
+        """One tool with its aliases and reviews, or None."""
+        return self.tools([tool_id], cached).get(tool_id)
+
+    def tools(self, tool_ids: Iterable[str], cached: bool = True) -> dict[str, Tool]:
+        """Tools by id, each with aliases and reviews; unknown ids are left out.
+
+        Tools change only through imports, which bump catalog_version, so loaded tools are
+        cached until the version moves (callers must not mutate them)."""
+        ids = list(dict.fromkeys(tool_ids))
+        if not cached:
+            return self._load_tools(ids)
+        version = self.catalog_version()
+        if version != self._cache_version or len(self._cache) > 4096:
+            self._cache, self._cache_version = {}, version
+        missing = [i for i in ids if i not in self._cache]
+        if missing:
+            self._cache.update(self._load_tools(missing))
+        return {i: self._cache[i] for i in ids if i in self._cache}
+
+    def _load_tools(self, ids: list[str]) -> dict[str, Tool]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = {r["id"]: r for r in self.db.query(f"SELECT * FROM tools WHERE id IN ({marks})",
+                                                  ids)}
+        aliases: dict[str, list[str]] = {i: [] for i in rows}
+        for alias, tool_id in self.db.execute(
+                f"SELECT alias, tool_id FROM aliases WHERE tool_id IN ({marks}) ORDER BY alias",
+                ids):
+            aliases[tool_id].append(alias)
+        reviews: dict[str, list[Review]] = {i: [] for i in rows}
+        for tool_id, persona, score, verdict, text in self.db.execute(
+                "SELECT tool_id, persona, score, verdict, text FROM reviews "
+                f"WHERE tool_id IN ({marks}) ORDER BY tool_id, position, persona", ids):
+            reviews[tool_id].append(Review(persona=persona, score=score, verdict=verdict,
+                                           text=text))
+        out: dict[str, Tool] = {}
+        for tid in ids:
+            if tid in rows:
+                row = {k: v for k, v in rows[tid].items() if k != "updated_at"}
+                row["reviewed"] = row["reviewed"] or None
+                out[tid] = Tool(**row, aliases=aliases[tid], reviews=reviews[tid])
+        return out
+
+    def match_rows(self) -> Iterator[tuple[str, str, str, str, str]]:
+        """(id, name, short name, vendor, '|'-joined aliases) for the name index."""
+        aliases = self.db.group_concat("alias", "|")
+        yield from self.db.execute(
+            f"SELECT t.id, t.name, t.short_name, t.vendor, COALESCE((SELECT {aliases} "
+            "FROM aliases a WHERE a.tool_id = t.id), '') FROM tools t ORDER BY t.id")
+
+    def categories(self) -> list[str]:
+        """Every category in the catalog, sorted."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT category FROM tools WHERE category != '' ORDER BY category")]
+
+    def vendors(self) -> list[str]:
+        """Every vendor in the catalog, sorted."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT vendor FROM tools WHERE vendor != '' ORDER BY vendor")]
+
+    def leaderboard(self, category: str | None, limit: int) -> list[tuple[str, float]]:
+        """(tool id, panel mean) best first, optionally within one category."""
+        sql = (
+            "SELECT t.id, AVG(r.score) AS mean FROM tools t JOIN reviews r ON r.tool_id = t.id "
+            + ("WHERE lower(t.category) = lower(?) " if category else "")
+            + "GROUP BY t.id, t.name ORDER BY mean DESC, t.name LIMIT ?"
+        )
+        params: list[Any] = [category, limit] if category else [limit]
+        return [(r[0], float(r[1])) for r in self.db.execute(sql, params)]
+
+    def comparisons_for(self, tool_id: str) -> list[tuple[str, ...]]:
+        """Tool-id tuples of the published comparisons that include `tool_id`."""
+        rows = self.db.execute("SELECT tool_ids FROM comparisons ORDER BY published DESC, id")
+        return [tuple(ids) for (raw,) in rows if tool_id in (ids := json.loads(raw))]
+
+    def comparison_source(self, tool_ids: Iterable[str]) -> tuple[str, str] | None:
+        """(source, published date) of a published comparison of exactly these tools."""
+        ids = list(tool_ids)
+        if not 2 <= len(ids) <= 4:
+            return None
+        keys = ["-vs-".join(p) for p in itertools.permutations(ids)]
+        row = self.db.execute(
+            f"SELECT source, published FROM comparisons WHERE id IN ({','.join('?' * len(keys))})"
+            " ORDER BY published DESC LIMIT 1", keys).fetchone()
+        return (row[0], row[1]) if row else None
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""

@@ -1,0 +1,317 @@
+"""The one small place where SQLite and PostgreSQL differ: connecting, parameters, a few words.
+
+Every statement in the store is written once, in SQL both engines accept (`?` parameters,
+`INSERT ... ON CONFLICT`, `RETURNING`); the PostgreSQL engine rewrites `?` to `%s`. What does
+differ (how a transaction takes the write lock, where the schema version lives, string
+aggregation, an auto-numbered key) is a method or attribute here.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+Params = Sequence[Any]
+_MIGRATION_LOCK = 7_215_001  # PostgreSQL advisory lock id: one replica migrates at a time
+
+
+class StoreError(Exception):
+    """The database cannot be used (newer schema, unreadable file, unreachable server)."""
+
+
+class Result:
+    """A statement's rows (fetched at once) and how many rows it changed."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], columns: list[str], rowcount: int) -> None:
+        self.rows = rows
+        self.columns = columns
+        self.rowcount = rowcount
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        """Every row."""
+        return list(self.rows)
+
+    def dicts(self) -> list[dict[str, Any]]:
+        """Every row as a column -> value dict."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
+
+
+class Engine(ABC):
+    """A connection source for one database, safe to share between threads."""
+
+    dialect: str
+    serial_key: str  # DDL for an auto-numbered integer primary key
+    target: str  # the file or URL, without secrets, for messages
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @abstractmethod
+    def execute(self, sql: str, params: Params = ()) -> Result:
+        """Run one statement (in the current transaction, if this thread has one)."""
+
+    @abstractmethod
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each row of parameters (bulk loads)."""
+
+    def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Rows as dicts."""
+        return self.execute(sql, params).dicts()
+
+    @abstractmethod
+    @contextmanager
+    def transaction(self) -> Iterator[Engine]:
+        """All-or-nothing work that reads then writes; nests as a savepoint."""
+
+    @property
+    def in_transaction(self) -> bool:
+        """True while this thread is inside `transaction()`."""
+        return getattr(self._local, "depth", 0) > 0
+
+    @abstractmethod
+    def schema_version(self) -> int:
+        """The migration number the database is at."""
+
+    @abstractmethod
+    def set_schema_version(self, version: int) -> None:
+        """Record the migration number (inside the migrating transaction)."""
+
+    @abstractmethod
+    def lock_for_migration(self) -> None:
+        """Inside a transaction: make other processes wait until this migration commits."""
+
+    @abstractmethod
+    def group_concat(self, expression: str, separator: str) -> str:
+        """SQL aggregating text values with a separator."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+
+class SqliteEngine(Engine):
+    """One file in WAL mode, a connection per thread (sqlite3 connections are not shared)."""
+
+    dialect = "sqlite"
+    serial_key = "INTEGER PRIMARY KEY"
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = str(path)
+        self.target = self.path
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection, opened on first use."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                # isolation_level=None: statements autocommit unless transaction() says BEGIN.
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                       check_same_thread=False)
+                db = sqlite_utils.Database(conn)
+                db.enable_wal()
+                # WAL + NORMAL survives a killed process intact; only an OS crash or power
+                # cut can lose the last commits. FULL would fsync every vote.
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            self._local.db = db
+            with self._guard:
+                self._all.append(conn)
+        return db
+
+    def execute(self, sql: str, params: Params = ()) -> Result:
+        """Run one statement on this thread's connection."""
+        cursor = self.db.conn.execute(sql, list(params))
+        columns = [d[0] for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall() if cursor.description else []
+        return Result(rows, columns, cursor.rowcount)
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """sqlite3's executemany."""
+        self.db.conn.executemany(sql, (list(r) for r in rows))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Engine]:
+        """BEGIN IMMEDIATE takes the write lock up front, so another process's commit cannot
+        invalidate what was read (a deferred transaction would fail with "database is locked"
+        instead of waiting for the busy timeout). Nested calls are savepoints."""
+        conn = self.db.conn
+        depth = getattr(self._local, "depth", 0)
+        name = f"sp{depth}"
+        conn.execute(f"SAVEPOINT {name}" if depth else "BEGIN IMMEDIATE")
+        self._local.depth = depth + 1
+        try:
+            yield self
+        except BaseException:
+            conn.execute(f"ROLLBACK TO {name}" if depth else "ROLLBACK")
+            if depth:
+                conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE {name}" if depth else "COMMIT")
+        finally:
+            self._local.depth = depth
+
+    def schema_version(self) -> int:
+        """PRAGMA user_version, where SQLite keeps it."""
+        try:
+            return int(self.execute("PRAGMA user_version").rows[0][0])
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a shipbot database ({self.path}): {exc}") from exc
+
+    def set_schema_version(self, version: int) -> None:
+        """PRAGMA user_version = N."""
+        self.execute(f"PRAGMA user_version = {int(version)}")
+
+    def lock_for_migration(self) -> None:
+        """BEGIN IMMEDIATE already holds the write lock."""
+
+    def group_concat(self, expression: str, separator: str) -> str:
+        """group_concat(x, sep)."""
+        return f"group_concat({expression}, '{separator}')"
+
+    def close(self) -> None:
+        """Close this thread's connection (others close with their threads)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+
+@lru_cache(maxsize=1024)
+def _pyformat(sql: str) -> str:
+    """`?` parameters as psycopg's `%s` (a literal `%` doubled)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresEngine(Engine):
+    """A pool of psycopg connections to one PostgreSQL database, shared by every thread."""
+
+    dialect = "postgres"
+    serial_key = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+
+    def __init__(self, url: str, max_size: int = 10) -> None:
+        super().__init__()
+        try:
+            import psycopg
+            from psycopg_pool import ConnectionPool
+        except ImportError as exc:
+            raise StoreError("a postgresql:// database needs psycopg: "
+                             "pip install 'shipbot[postgres]'") from exc
+        self._errors = psycopg.Error
+        self.target = _without_password(url)
+        try:
+            self.pool = ConnectionPool(url, min_size=1, max_size=max_size, open=True, timeout=30,
+                                       kwargs={"autocommit": True})
+            self.pool.wait(timeout=30)
+        except Exception as exc:  # the message may carry the URL: show it without a password
+            raise StoreError(f"cannot connect to {self.target}: "
+                             f"{_without_password(str(exc))}") from None
+
+    def execute(self, sql: str, params: Params = ()) -> Result:
+        """Run one statement: on this thread's transaction, else on a pooled connection."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return self._run(conn, sql, params)
+        with self.pool.connection() as pooled:
+            return self._run(pooled, sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """psycopg's executemany (pipelined), in this thread's transaction if it has one."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.cursor().executemany(_pyformat(sql), [list(r) for r in rows])
+            return
+        with self.pool.connection() as pooled, pooled.transaction():
+            pooled.cursor().executemany(_pyformat(sql), [list(r) for r in rows])
+
+    @staticmethod
+    def _run(conn: Any, sql: str, params: Params) -> Result:
+        cursor = conn.execute(_pyformat(sql), list(params), prepare=False)
+        columns = [d.name for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall() if cursor.description else []
+        return Result(rows, columns, cursor.rowcount)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Engine]:
+        """One pooled connection for the whole transaction; nested calls are savepoints.
+        Rows read for update are locked with FOR UPDATE where it matters (the outbox)."""
+        conn = getattr(self._local, "conn", None)
+        depth = getattr(self._local, "depth", 0)
+        if conn is not None:
+            self._local.depth = depth + 1
+            try:
+                with conn.transaction():
+                    yield self
+            finally:
+                self._local.depth = depth
+            return
+        with self.pool.connection() as pooled:
+            self._local.conn, self._local.depth = pooled, 1
+            try:
+                with pooled.transaction():
+                    yield self
+            finally:
+                self._local.conn, self._local.depth = None, 0
+
+    def schema_version(self) -> int:
+        """The number in the schema_version table (created on first use)."""
+        self.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = self.execute("SELECT version FROM schema_version").fetchone()
+        return int(row[0]) if row else 0
+
+    def set_schema_version(self, version: int) -> None:
+        """Replace the recorded number."""
+        self.execute("DELETE FROM schema_version")
+        self.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+
+    def lock_for_migration(self) -> None:
+        """A transaction-scoped advisory lock: a second replica waits, then sees it done."""
+        self.execute("SELECT pg_advisory_xact_lock(?)", [_MIGRATION_LOCK])
+
+    def group_concat(self, expression: str, separator: str) -> str:
+        """string_agg(x, sep)."""
+        return f"string_agg({expression}, '{separator}')"
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.pool.close()
+
+
+def _without_password(text: str) -> str:
+    """A URL (or a message quoting one) with any password replaced by ***."""
+    return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+
+
+def is_url(target: str | Path) -> bool:
+    """True for a postgresql:// (or postgres://) URL."""
+    return str(target).startswith(("postgresql://", "postgres://"))
+
+
+def open_engine(target: str | Path) -> Engine:
+    """A PostgreSQL engine for a URL, else SQLite on the file (its folder must exist)."""
+    if is_url(target):
+        return PostgresEngine(str(target))
+    if str(target) == ":memory:":
+        raise StoreError("shipbot needs a database file, not :memory:")
+    return SqliteEngine(target)

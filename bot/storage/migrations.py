@@ -1,0 +1,109 @@
+"""Numbered schema migrations, the same on SQLite and PostgreSQL, applied in order on open.
+
+Each is a function of the engine, run inside one transaction with the migration lock held; the
+number reached is recorded in the database, and a database newer than this code is refused.
+Types are ones both engines read the same way: TEXT, INTEGER, BIGINT, DOUBLE PRECISION; the
+column `user`, a reserved word in PostgreSQL, is always written "user" (SQLite reads it alike).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.storage.engine import Engine, StoreError
+
+Migration = Callable[[Engine], None]
+MIGRATIONS: list[Migration] = []
+migration = MIGRATIONS.append
+
+
+def _run(engine: Engine, *statements: str) -> None:
+    for sql in statements:
+        engine.execute(sql.replace("{serial}", engine.serial_key))
+
+
+@migration
+def m001_initial(engine: Engine) -> None:
+    """Tools, aliases, reviews, comparisons, votes, card messages, subscriptions, deliveries."""
+    _run(
+        engine,
+        "CREATE TABLE tools (id TEXT PRIMARY KEY, name TEXT, short_name TEXT, vendor TEXT, "
+        "vendor_initial TEXT, category TEXT, tagline TEXT, best_for TEXT, pricing_model TEXT, "
+        "pricing_text TEXT, summary TEXT, reviewed TEXT, updated_at TEXT)",
+        "CREATE TABLE aliases (alias TEXT, tool_id TEXT, PRIMARY KEY (alias, tool_id))",
+        "CREATE INDEX idx_aliases_tool_id ON aliases (tool_id)",
+        "CREATE TABLE reviews (tool_id TEXT, persona TEXT, score INTEGER, verdict TEXT, "
+        "text TEXT, PRIMARY KEY (tool_id, persona))",
+        "CREATE TABLE comparisons (id TEXT PRIMARY KEY, tool_ids TEXT, published TEXT, "
+        "source TEXT)",
+        'CREATE TABLE votes (platform TEXT, workspace TEXT, "user" TEXT, tool_id TEXT, '
+        'choice TEXT, updated_at TEXT, PRIMARY KEY (platform, workspace, "user", tool_id))',
+        "CREATE INDEX idx_votes_tool_id_choice ON votes (tool_id, choice)",
+        "CREATE TABLE card_messages (platform TEXT, channel TEXT, message_id TEXT, "
+        "workspace TEXT, kind TEXT, tool_ids TEXT, created_at TEXT, "
+        "PRIMARY KEY (platform, channel, message_id))",
+        "CREATE TABLE subscriptions (id {serial}, platform TEXT, workspace TEXT, channel TEXT, "
+        "filter_json TEXT, filter_text TEXT, created_by TEXT, created_at TEXT, active INTEGER, "
+        "disabled_reason TEXT, failures INTEGER)",
+        "CREATE UNIQUE INDEX idx_subscriptions_key ON subscriptions "
+        "(platform, workspace, channel, filter_text)",
+        "CREATE TABLE publications (id {serial}, subject TEXT, tool_ids TEXT, card_json TEXT, "
+        "created_at TEXT)",
+        "CREATE TABLE deliveries (id {serial}, publication_id BIGINT REFERENCES publications "
+        "(id), subscription_id BIGINT, platform TEXT, workspace TEXT, channel TEXT, status TEXT, "
+        "attempts INTEGER, next_attempt_at DOUBLE PRECISION, claimed_until DOUBLE PRECISION, "
+        "last_error TEXT, message_id TEXT, created_at TEXT, sent_at TEXT)",
+        "CREATE INDEX idx_deliveries_due ON deliveries (status, platform, next_attempt_at)",
+        "CREATE UNIQUE INDEX idx_deliveries_once ON deliveries "
+        "(subscription_id, publication_id)",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+        "INSERT INTO meta (key, value) VALUES ('catalog_version', '0')",
+    )
+
+
+@migration
+def m002_seen_events(engine: Engine) -> None:
+    """Platform event ids already handled, so a retried delivery is not counted twice."""
+    _run(engine, "CREATE TABLE seen_events (platform TEXT, event_id TEXT, seen_at TEXT, "
+                 "PRIMARY KEY (platform, event_id))")
+
+
+@migration
+def m003_alias_picks(engine: Engine) -> None:
+    """Did-you-mean picks (one per person and typed words) from which aliases are learned, and
+    the learned aliases an operator removed, which are never learned again."""
+    _run(
+        engine,
+        'CREATE TABLE alias_picks (platform TEXT, workspace TEXT, "user" TEXT, words TEXT, '
+        'typed TEXT, tool_id TEXT, picked_at TEXT, PRIMARY KEY (platform, workspace, "user", '
+        "words))",
+        "CREATE INDEX idx_alias_picks_words ON alias_picks (words, tool_id)",
+        "CREATE TABLE alias_blocks (words TEXT, tool_id TEXT, removed_by TEXT, removed_at TEXT, "
+        "PRIMARY KEY (words, tool_id))",
+        "INSERT INTO meta (key, value) VALUES ('aliases_version', '0')",
+    )
+
+
+@migration
+def m004_review_order(engine: Engine) -> None:
+    """Reviews keep the order they were imported in (PostgreSQL has no rowid to sort by)."""
+    _run(engine, "ALTER TABLE reviews ADD COLUMN position INTEGER NOT NULL DEFAULT 0")
+    if engine.dialect == "sqlite":  # rows stored before this migration: their insertion order
+        _run(engine, "UPDATE reviews SET position = rowid")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the database up to date; refuse one written by a newer shipbot."""
+    latest = len(MIGRATIONS)
+    version = engine.schema_version()
+    if version > latest:
+        raise StoreError(
+            f"{engine.target} has schema version {version}, written by a newer shipbot; "
+            f"this version understands up to {latest}. Upgrade shipbot.")
+    if version == latest:
+        return
+    with engine.transaction():
+        engine.lock_for_migration()
+        for number in range(engine.schema_version(), latest):
+            MIGRATIONS[number](engine)
+            engine.set_schema_version(number + 1)

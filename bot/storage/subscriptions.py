@@ -1,0 +1,91 @@
+"""Channels' subscriptions to new verdicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.models import Subscription
+from bot.storage.catalog import utcnow
+from bot.storage.engine import Engine
+
+
+class Subscriptions:
+    """Subscriptions by id and by channel."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.db = engine
+
+    def add(self, platform: str, workspace: str, channel: str, filter_json: str,
+            filter_text: str, created_by: str) -> tuple[Subscription, bool]:
+        """Store a subscription; returns it and whether it is new (same filter twice is one)."""
+        key = [platform, workspace, channel, filter_text]
+        with self.db.transaction():
+            row = self.db.execute(
+                "SELECT id, active FROM subscriptions WHERE platform=? AND workspace=? "
+                "AND channel=? AND filter_text=?", key).fetchone()
+            if row is not None and row[1]:
+                return self.get(row[0]), False  # type: ignore[return-value]
+            if row is not None:
+                self.db.execute(
+                    "UPDATE subscriptions SET active=1, disabled_reason='', failures=0, "
+                    "created_by=?, created_at=? WHERE id=?", [created_by, utcnow(), row[0]])
+                return self.get(row[0]), True  # type: ignore[return-value]
+            sid = self.db.execute(
+                "INSERT INTO subscriptions (platform, workspace, channel, filter_json, "
+                "filter_text, created_by, created_at, active, disabled_reason, failures) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 1, '', 0) RETURNING id",
+                [*key[:3], filter_json, filter_text, created_by, utcnow()]).rows[0][0]
+        return self.get(int(sid)), True  # type: ignore[return-value]
+
+    def get(self, sub_id: int) -> Subscription | None:
+        """One subscription by id."""
+        rows = self._select("WHERE id = ?", [sub_id])
+        return rows[0] if rows else None
+
+    def list(self, platform: str | None = None, workspace: str | None = None,
+             channel: str | None = None, active_only: bool = False) -> list[Subscription]:
+        """Subscriptions, optionally narrowed to one platform, workspace and channel."""
+        clauses, params = [], []
+        for column, value in (("platform", platform), ("workspace", workspace),
+                              ("channel", channel)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if active_only:
+            clauses.append("active = 1")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return self._select(where, params)
+
+    def filters(self) -> list[tuple[int, str]]:
+        """(id, filter json) of every active subscription, for matching a publish."""
+        return [(int(r[0]), r[1]) for r in self.db.execute(
+            "SELECT id, filter_json FROM subscriptions WHERE active = 1 ORDER BY id")]
+
+    def _select(self, where: str, params: list[Any]) -> list[Subscription]:
+        rows = self.db.query(f"SELECT * FROM subscriptions {where} ORDER BY id", params)
+        return [Subscription(**{**r, "active": bool(r["active"])}) for r in rows]
+
+    def remove(self, platform: str, workspace: str, channel: str, sub_id: int | None) -> int:
+        """Delete one (by id) or all of a channel's subscriptions, and their pending
+        deliveries; returns how many subscriptions."""
+        sql = "DELETE FROM subscriptions WHERE platform=? AND workspace=? AND channel=?"
+        params: list[Any] = [platform, workspace, channel]
+        if sub_id is not None:
+            sql += " AND id = ?"
+            params.append(sub_id)
+        with self.db.transaction():
+            removed = self.db.execute(sql, params).rowcount
+            self.db.execute(
+                "DELETE FROM deliveries WHERE status='pending' AND subscription_id NOT IN "
+                "(SELECT id FROM subscriptions)")
+        return removed
+
+    def disable(self, sub_id: int, reason: str) -> None:
+        """Stop a dead subscription (its pending deliveries fail with it, in the outbox)."""
+        self.db.execute("UPDATE subscriptions SET active=0, disabled_reason=?, "
+                        "failures=failures+1 WHERE id=?",
+                        [f"{reason} (disabled {utcnow()[:10]})", sub_id])
+
+    def delivered(self, sub_id: int) -> None:
+        """A delivery went through: the failure count starts again."""
+        self.db.execute("UPDATE subscriptions SET failures=0 WHERE id=?", [sub_id])
