@@ -57,7 +57,7 @@ def autocomplete(size: int) -> None:
 def reactions(count: int) -> None:
     """Events/s through the running client into the store, with exact final counts."""
     fake = FakeDiscord().start()
-    settings = Settings(shipbot_db=Path(tempfile.mkdtemp()) / "r.db", discord_token="t",
+    settings = Settings(shipbot_db=str(Path(tempfile.mkdtemp()) / "r.db"), discord_token="t",
                         discord_api_url=fake.api_url)
     core = open_bot(settings.shipbot_db)
     client = ShipbotDiscord(core, settings, refresh_delay=1.0, guild_ready_timeout=0.1)

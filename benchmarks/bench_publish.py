@@ -42,7 +42,7 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
     """Print both figures."""
     child, fake_url = fake_in_child()
     tmp = Path(tempfile.mkdtemp())
-    settings = Settings(shipbot_db=tmp / "pub.db", slack_bot_token="xoxb-bench",
+    settings = Settings(shipbot_db=str(tmp / "pub.db"), slack_bot_token="xoxb-bench",
                         slack_signing_secret="s", slack_api_url=f"{fake_url}/api/")
     bot = open_bot(settings.shipbot_db)
     with bot.store.transaction() as db:

@@ -205,7 +205,7 @@ def main(seconds: float, work: str, workers: int) -> None:
 
 def _measure(fake_url: str, child: subprocess.Popen[str], seconds: float, work: str,
              workers: int) -> None:
-    settings = Settings(shipbot_db=Path(tempfile.mkdtemp()) / "bench.db",
+    settings = Settings(shipbot_db=str(Path(tempfile.mkdtemp()) / "bench.db"),
                         slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,
                         slack_api_url=f"{fake_url}/api/")
     shipbot = SlackAdapter(open_bot(settings.shipbot_db), settings, work=work,  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ EXIT_USAGE = 2
 class Env:
     """What every subcommand gets: settings and the chosen database path."""
 
-    def __init__(self, settings: Settings, db_path: Path) -> None:
+    def __init__(self, settings: Settings, db_path: str) -> None:
         self.settings = settings
         self.db_path = db_path
 
@@ -48,12 +48,13 @@ pass_env = click.make_pass_decorator(Env)
 
 
 @click.group()
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path),
-              help="Database file (default: $SHIPBOT_DB, else ~/.local/share/shipbot/shipbot.db).")
+@click.option("--db", "db", metavar="FILE|URL",
+              help="SQLite database file, or a postgresql:// URL shared by replicas (default: "
+                   "$SHIPBOT_DB, else ~/.local/share/shipbot/shipbot.db).")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail to stderr.")
 @click.version_option(package_name="shipbot")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, verbose: bool) -> None:
+def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     """shipbot: which AI developer tool should you ship? Verdict cards from an expert panel."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,7 +18,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
-    shipbot_db: Path = Field(default_factory=default_db_path)
+    # A SQLite file path, or a postgresql:// URL shared by replicas; empty means the default.
+    shipbot_db: str = Field(default_factory=lambda: str(default_db_path()))
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -37,3 +38,8 @@ class Settings(BaseSettings):
     dispatch_poll_seconds: float = Field(default=2.0, alias="SHIPBOT_DISPATCH_POLL")
     # Worker processes that answer Slack requests (0: threads in the serving process).
     slack_workers: int = Field(default=2, ge=0, le=32, alias="SHIPBOT_SLACK_WORKERS")
+
+    @field_validator("shipbot_db", mode="before")
+    @classmethod
+    def _default_when_empty(cls, value: object) -> str:
+        return str(value) if value not in (None, "") else str(default_db_path())

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from bot.names import compact, normalize
-from bot.store import Store, utcnow
+from bot.store import Store
 
 GLOBAL = ("*", "*")  # the scope of an alias learned in enough workspaces
 
@@ -58,17 +58,9 @@ class LearnedAliases:
                     tool_id: str) -> None:
         """Remember that `user` chose `tool_id` after typing `typed` (their latest choice wins)."""
         words = words_key(typed)
-        if not words or not user:
-            return
-        with self.store.transaction() as db:
-            db.execute(
-                "INSERT INTO alias_picks (platform, workspace, user, words, typed, tool_id, "
-                "picked_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, workspace, user, "
-                "words) DO UPDATE SET tool_id = excluded.tool_id, typed = excluded.typed, "
-                "picked_at = excluded.picked_at",
-                [platform, workspace, user, words, " ".join(typed.split())[:100], tool_id,
-                 utcnow()])
-            self._bump(db)
+        if words and user:
+            self.store.picks.record(platform, workspace, user, words, " ".join(typed.split())[:100],
+                                    tool_id)
 
     def mapping(self, platform: str, workspace: str) -> dict[str, str]:
         """Learned words -> tool id for one workspace: its own, then those learned everywhere."""
@@ -86,39 +78,20 @@ class LearnedAliases:
         Returns how many learned aliases went."""
         words = words_key(typed)
         gone = [a for a in self.all() if a.words == words and tool_id in (None, a.tool_id)]
-        with self.store.transaction() as db:
-            for tool in {a.tool_id for a in gone}:
-                db.execute("DELETE FROM alias_picks WHERE words = ? AND tool_id = ?",
-                           [words, tool])
-                db.execute("INSERT INTO alias_blocks (words, tool_id, removed_by, removed_at) "
-                           "VALUES (?, ?, ?, ?) ON CONFLICT (words, tool_id) DO NOTHING",
-                           [words, tool, by, utcnow()])
-            if gone:
-                self._bump(db)
+        if gone:
+            self.store.picks.remove(words, sorted({a.tool_id for a in gone}), by)
         return len(gone)
-
-    @staticmethod
-    def _bump(db: object) -> None:
-        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "  # type: ignore[attr-defined]
-                    "WHERE key = 'aliases_version'")
 
     def _refresh(self) -> None:
         """Work the aliases out again when another process (or this one) recorded a pick."""
-        row = self.store.db.execute(
-            "SELECT value FROM meta WHERE key = 'aliases_version'").fetchone()
-        version = int(row[0]) if row else 0
+        version = self.store.picks.version()
         with self._lock:
             if version == self._version:
                 return
-            rows = self.store.db.execute(
-                "SELECT platform, workspace, words, tool_id, MAX(typed), "
-                "GROUP_CONCAT(user, '|') FROM alias_picks p WHERE NOT EXISTS (SELECT 1 FROM "
-                "alias_blocks b WHERE b.words = p.words AND b.tool_id = p.tool_id) "
-                "GROUP BY platform, workspace, words, tool_id HAVING COUNT(*) >= ?",
-                [self.users]).fetchall()
             self._aliases = self._decide([
-                LearnedAlias(r[0], r[1], r[2], r[4], r[3], tuple(sorted(r[5].split("|"))))
-                for r in rows])
+                LearnedAlias(platform, workspace, words, typed, tool, tuple(users))
+                for platform, workspace, words, tool, typed, users
+                in self.store.picks.agreed(self.users)])
             self._maps = defaultdict(dict)
             for alias in self._aliases:
                 self._maps[alias.platform, alias.workspace][alias.words] = alias.tool_id

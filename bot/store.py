@@ -2,8 +2,9 @@
 
 `Store.open(target)` takes a file path or a `postgresql://` URL, migrates the database, and
 offers its parts: `catalog` (tools, aliases, reviews, comparisons), `votes` (and the event ids
-already counted), `cards` (posted card messages), `subscriptions`, and `outbox` (publications
-and deliveries). Each part is a small class over the same engine; the store itself decides
+already counted), `cards` (posted card messages), `subscriptions`, `outbox` (publications
+and deliveries), `picks` (did-you-mean picks that teach aliases) and `installations` (the
+app's token per workspace). Each part is a small class over the same engine; the store itself decides
 nothing (bot.decision does).
 """
 
@@ -17,7 +18,9 @@ from bot.storage.cards import CardMessages, CardRef
 from bot.storage.catalog import Catalog, ImportResult, utcnow
 from bot.storage.engine import Engine, StoreError, is_url, open_engine
 from bot.storage.migrations import MIGRATIONS, migrate
+from bot.storage.installations import Installations
 from bot.storage.outbox import Outbox
+from bot.storage.picks import AliasPicks
 from bot.storage.subscriptions import Subscriptions
 from bot.storage.votes import Votes
 
@@ -37,6 +40,8 @@ class Store:
         self.cards = CardMessages(engine)
         self.subscriptions = Subscriptions(engine)
         self.outbox = Outbox(engine)
+        self.picks = AliasPicks(engine)
+        self.installations = Installations(engine)
 
     @classmethod
     def open(cls, target: str | Path) -> Store:
@@ -52,8 +57,13 @@ class Store:
 
     @property
     def path(self) -> str:
-        """The database file, or the URL without its password."""
+        """The database file, or the URL without its password (for messages)."""
         return self.db.target
+
+    @property
+    def location(self) -> str:
+        """What opens this database again: the file, or the whole URL (never log it)."""
+        return self.db.location
 
     @contextmanager
     def transaction(self) -> Iterator[Engine]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,32 @@ from bot.models import Bundle, Context, Review, Tool
 from bot.store import Store
 
 pytest_plugins = ["tests.rigs"]
+POSTGRES_URL = os.environ.get("SHIPBOT_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema on the test server and a URL whose connections use it; dropped after.
+    Skips (and says why) without a server; under CI a missing server is a failure."""
+    try:
+        import psycopg
+    except ImportError:
+        pytest.skip("psycopg is not installed (pip install -e '.[test]')")
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        reason = f"no PostgreSQL at {POSTGRES_URL} (set SHIPBOT_TEST_POSTGRES): {exc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        separator = "&" if "?" in POSTGRES_URL else "?"
+        try:
+            yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_dc06c07dd5117606.txt"
 CLAUDE = "claude-4-api-tool-use-streaming-prompt-caching"
@@ -30,18 +58,29 @@ def seed_path() -> Path:
     return SEED
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Where a test's database lives: a new SQLite file, or a new schema of its own on the
+    PostgreSQL server (SHIPBOT_TEST_POSTGRES, else 127.0.0.1:5432/test)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "shipbot.db")
+        return
+    with postgres_schema() as url:
+        yield url
+
+
 @pytest.fixture
-def empty_store(tmp_path: Path) -> Iterator[Store]:
-    """A new, migrated, empty database file."""
-    store = Store.open(tmp_path / "empty.db")
+def empty_store(db_target: str) -> Iterator[Store]:
+    """A new, migrated, empty database, once per engine."""
+    store = Store.open(db_target)
     yield store
     store.close()
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A database file loaded with the bundled data, as on first use."""
-    store = open_store(tmp_path / "shipbot.db")
+def store(db_target: str) -> Iterator[Store]:
+    """A database loaded with the bundled data, as on first use, once per engine."""
+    store = open_store(db_target)
     yield store
     store.close()
 
@@ -83,3 +122,13 @@ def add_hostile_tool(store: Store, hostile: str) -> None:
 def add_tools(store: Store, *tools: Tool) -> None:
     """Import extra tools into a store."""
     store.catalog.import_bundle(Bundle(tools=list(tools)))
+
+
+TABLES = ("tools", "aliases", "reviews", "comparisons", "votes", "card_messages", "subscriptions",
+          "publications", "deliveries", "meta", "seen_events", "alias_picks", "alias_blocks")
+
+
+def dump(store: Store) -> dict[str, list[str]]:
+    """Every row of every table, in a stable order: "changed nothing" compares two of these."""
+    return {t: sorted(repr(row) for row in store.db.execute(f"SELECT * FROM {t}"))
+            for t in TABLES}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import contextmanager
 import json
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from adapters.discord.client import ShipbotDiscord
 from adapters.slack.app import SlackAdapter
 from adapters.slack.server import serve_http_in_thread
 from bot.commands import ShipBot
+from bot.store import Store
 from bot.config import Settings
 from tests.fakes.discord import CHANNEL_ID, FakeDiscord
 from tests.fakes.slack import FakeSlack, post, signed_headers
@@ -74,8 +77,8 @@ class SlackRig:
         return self.fake.of("chat.postMessage")
 
 
-def settings_for(fake: FakeSlack, db: Path) -> Settings:
-    return Settings(shipbot_db=db, slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
+def settings_for(fake: FakeSlack, db: Path | str) -> Settings:
+    return Settings(shipbot_db=str(db), slack_bot_token="xoxb-test", slack_signing_secret=SECRET,
                     slack_api_url=f"{fake.url}/api/")
 
 
@@ -127,8 +130,8 @@ class DiscordRig:
         return message_id
 
 
-def discord_settings(fake: FakeDiscord, db: Path) -> Settings:
-    return Settings(shipbot_db=db, discord_token="fake-token", discord_api_url=fake.api_url)
+def discord_settings(fake: FakeDiscord, db: Path | str) -> Settings:
+    return Settings(shipbot_db=str(db), discord_token="fake-token", discord_api_url=fake.api_url)
 
 
 @pytest.fixture
@@ -159,7 +162,27 @@ def new_tool_file(tmp_path: Path, tool_id: str = "copilot-voice", vendor: str = 
     return path
 
 
-def run_cli(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_cli(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot --db DB ARGS...` in its own process."""
     return subprocess.run([sys.executable, "-m", "bot", "--db", str(db), *args],
                           capture_output=True, text=True, timeout=120)
+
+
+@contextmanager
+def write_lock_held(store: Store) -> Iterator[None]:
+    """Another process holding the database's write lock (and, on PostgreSQL, the subscription
+    table) until the block ends: what slow core work looks like to an adapter."""
+    if store.db.dialect == "sqlite":
+        blocker = sqlite3.connect(store.location, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        return
+    import psycopg
+
+    with psycopg.connect(store.location) as blocker:
+        blocker.execute("LOCK TABLE subscriptions IN ACCESS EXCLUSIVE MODE")
+        yield

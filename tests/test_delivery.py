@@ -55,7 +55,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
     assert 5 == len(store.subscriptions.list())
     posts_before = len(rig.posted())
 
-    done = run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path)))
+    done = run_cli(store.location, "publish", str(new_tool_file(tmp_path)))
     assert 0 == done.returncode, done.stderr
     assert "Queued 3 deliveries." in done.stdout
 
@@ -75,7 +75,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
     assert all(r["message_id"] for r in rows)
     for row in rows:  # the delivered cards take votes
         assert store.cards.card_at(row["platform"], row["channel"], row["message_id"]) is not None
-    again = run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path)))
+    again = run_cli(store.location, "publish", str(new_tool_file(tmp_path)))
     assert "Queued 0 deliveries." in again.stdout
 
 
@@ -84,7 +84,7 @@ def test_slack_429_retry_after_is_respected(rig: SlackRig, dispatchers: dict[str
     bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-RL", user="U1"))
     rig.fake.rate_limit_next = 4  # more than slack-sdk's own three retries
     started = time.monotonic()
-    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
     assert rig.fake.wait_for(lambda: delivery_rows(store)[0]["status"] == "sent", 20)
     attempts = [p for p in rig.posted() if p["channel"] == "C-RL"]
     assert 5 == len(attempts)  # four 429s, then the post that landed
@@ -97,7 +97,7 @@ def test_discord_429_retry_after_is_respected(drig: DiscordRig, dispatchers: dic
     bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(CH_EVERYTHING),
                                     user="42"))
     drig.fake.rate_limit_next = 1
-    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
     assert drig.fake.wait_for(lambda: delivery_rows(store)[0]["status"] == "sent", 20)
     posts = drig.fake.of("POST", rf"^/channels/{CH_EVERYTHING}/messages$")
     assert 2 == len(posts)  # the 429, then the retry discord.py made after Retry-After
@@ -114,7 +114,7 @@ def test_dead_channels_are_disabled_after_the_documented_attempts(
     for channel in (CH_404, CH_EVERYTHING):
         bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(channel),
                                         user="42"))
-    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
     assert rig.fake.wait_for(lambda: all(r["status"] == "failed" for r in delivery_rows(store)), 20)
     assert [MAX_PERMANENT_ATTEMPTS] * 3 == [r["attempts"] for r in delivery_rows(store)]
     subs = {s.channel: s for s in store.subscriptions.list()}
@@ -123,9 +123,9 @@ def test_dead_channels_are_disabled_after_the_documented_attempts(
     assert not subs[str(CH_404)].active
     assert subs[str(CH_404)].disabled_reason.startswith("not found: Unknown Channel")
     assert subs[str(CH_EVERYTHING)].disabled_reason.startswith("forbidden: Missing Access")
-    listing = run_cli(Path(store.path), "subscriptions").stdout
+    listing = run_cli(store.location, "subscriptions").stdout
     assert "DISABLED: channel_not_found" in listing
-    assert "failed" in run_cli(Path(store.path), "deliveries").stdout
+    assert "failed" in run_cli(store.location, "deliveries").stdout
 
 
 def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> None:
@@ -173,7 +173,7 @@ def test_a_claimed_delivery_is_not_posted_after_unsubscribe(rig: SlackRig, bot: 
                                                            store: Store, tmp_path: Path) -> None:
     ctx = Context(platform="slack", workspace="T1", channel="C-LEFT", user="U")
     bot.handle("subscribe", ctx)
-    assert 0 == run_cli(Path(store.path), "publish", str(new_tool_file(tmp_path))).returncode
+    assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
     dispatcher = Dispatcher(bot.store, SlackPoster(rig.adapter), rate=50)
     claimed = dispatcher.claim()
     assert ["C-LEFT"] == [c.channel for c in claimed]

@@ -8,7 +8,7 @@ from bot.models import Bundle, Tool
 from bot.store import Store
 from tests.conftest import AZURE, CLAUDE, add_hostile_tool
 from tests.fakes.discord import BOT_ID, CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND
-from tests.rigs import DiscordRig
+from tests.rigs import DiscordRig, write_lock_held
 
 
 def _embed_text(body: dict[str, Any]) -> str:
@@ -180,7 +180,7 @@ def test_guild_sync_when_guild_id_is_set(fake_discord, bot, tmp_path) -> None:  
     from bot.config import Settings
     from tests.fakes.discord import GUILD_ID
 
-    settings = Settings(shipbot_db=tmp_path / "g.db", discord_token="t",
+    settings = Settings(shipbot_db=str(tmp_path / "g.db"), discord_token="t",
                         discord_api_url=fake_discord.api_url, discord_guild_id=GUILD_ID)
     rig = DiscordRig(fake_discord, ShipbotDiscord(bot, settings, guild_ready_timeout=0.1)).start()
     try:
@@ -192,20 +192,14 @@ def test_guild_sync_when_guild_id_is_set(fake_discord, bot, tmp_path) -> None:  
 
 
 def test_slow_work_is_deferred_then_answered(drig: DiscordRig, store: Store) -> None:
-    import sqlite3
     import time
 
-    blocker = sqlite3.connect(store.path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for a while
-    try:
+    with write_lock_held(store):  # another process holds the write lock for a while
         token = drig.fake.interaction("subscribe", {"filter": ""},
                                       permissions=VIEW_SEND | MANAGE_CHANNELS)
         assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)), 5)
         assert 5 == drig.fake.callbacks(token)[0]["type"]  # deferred inside Discord's 3 s
         time.sleep(0.3)
-    finally:
-        blocker.execute("COMMIT")
-        blocker.close()
     followups = rf"^/webhooks/\d+/{token}$"
     assert drig.fake.wait_for(lambda: bool(drig.fake.of("POST", followups)), 15)
     assert "Subscribed (#1)" in _embed_text(drig.fake.of("POST", followups)[0].body)
@@ -215,7 +209,7 @@ def test_gateway_url_setting_skips_gateway_lookup(fake_discord, bot, tmp_path) -
     from adapters.discord.client import ShipbotDiscord
     from bot.config import Settings
 
-    settings = Settings(shipbot_db=tmp_path / "g.db", discord_token="t",
+    settings = Settings(shipbot_db=str(tmp_path / "g.db"), discord_token="t",
                         discord_api_url=fake_discord.api_url,
                         discord_gateway_url=fake_discord.gateway_url)
     rig = DiscordRig(fake_discord, ShipbotDiscord(bot, settings, guild_ready_timeout=0.1)).start()

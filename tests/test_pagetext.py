@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.importer import ImportFileError, import_files, read_bundle
 from bot.pagetext import PageFormatError, parse_page, short_name_of, vendor_from_summary
 from bot.store import Store
-from tests.conftest import AZURE, CLAUDE
+from tests.conftest import dump, AZURE, CLAUDE
 
 
 def test_seed_page_imports_exact_facts(empty_store: Store, seed_path: Path) -> None:
@@ -84,10 +84,10 @@ def test_malformed_file_leaves_store_exactly_as_it_was(store: Store, seed_path: 
     good = tmp_path / "good.json"
     good.write_text('{"tools": [{"id": "new-tool", "name": "New Tool", "short_name": "New"}]}')
     bad = _broken(seed_path, tmp_path, "Reviewer scorecard", "Reviewer scores")
-    dump_before = list(store.db.db.conn.iterdump())
+    dump_before = dump(store)
     with pytest.raises(ImportFileError, match="expected 'Reviewer scorecard'"):
         import_files(store, [good, bad])
-    assert dump_before == list(store.db.db.conn.iterdump())
+    assert dump_before == dump(store)
     assert store.catalog.tool("new-tool") is None
 
 

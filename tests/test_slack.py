@@ -58,7 +58,7 @@ def test_did_you_mean_is_ephemeral_and_its_button_runs_compare(rig: SlackRig,
     assert "Claude 4 API vs Cursor" in _texts(rig.posted()[0]["blocks"])
     # The pick is remembered toward learning `cursxx` as an alias in this workspace.
     assert [("slack", "T1", "U1", "cursxx", "cursor")] == store.db.execute(
-        "SELECT platform, workspace, user, words, tool_id FROM alias_picks").fetchall()
+        'SELECT platform, workspace, "user", words, tool_id FROM alias_picks').fetchall()
 
 
 def test_verdict_and_shipbot_help(rig: SlackRig) -> None:
@@ -203,7 +203,7 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
     from adapters.slack.server import serve_http_in_thread
     from bot.config import Settings
 
-    settings = Settings(shipbot_db=Path(bot.store.path), slack_signing_secret=SECRET,
+    settings = Settings(shipbot_db=bot.store.location, slack_signing_secret=SECRET,
                         slack_client_id="111.222", slack_client_secret="client-secret",
                         slack_api_url=f"{fake.url}/api/")
     adapter = SlackAdapter(bot, settings, work="inline")
@@ -226,8 +226,9 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
         assert 200 == rig.send(urlencode(form), "application/x-www-form-urlencoded")[0]
         posted = [c for c in fake.calls if c.method == "chat.postMessage"]
         assert [("C9", "xoxb-installed")] == [(c.params["channel"], c.token) for c in posted]
-        tables = [r[0] for r in bot.store.db.execute("SELECT name FROM sqlite_master")]
-        assert "slack_installations" in tables and "slack_bots" in tables
+        # The installation is in the shared store, where every replica finds it.
+        assert "xoxb-installed" in (bot.store.installations.get("slack", "T9") or "")
+        assert 0 == len(bot.store.db.execute("SELECT * FROM oauth_states").rows)  # consumed
     finally:
         server.stop()
         adapter.close()

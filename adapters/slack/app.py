@@ -19,10 +19,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
-from slack_sdk.oauth.installation_store.sqlite3 import SQLite3InstallationStore
-from slack_sdk.oauth.state_store.sqlite3 import SQLite3OAuthStateStore
 
 from adapters.slack.blocks import REACTION_MEANINGS, render
+from adapters.slack.installations import StoreInstallationStore, StoreOAuthStateStore
 from adapters.slack.lanes import InlineLanes, ThreadLanes, WorkerLanes, in_order
 from adapters.slack.sender import SlackSender
 from bot.cards import Card, Choice
@@ -107,7 +106,7 @@ class SlackAdapter:
         self.bot = bot
         # the database is the bot's (`--db` may differ from SHIPBOT_DB): installations and the
         # worker processes must use the same file
-        self.settings = settings.model_copy(update={"shipbot_db": Path(bot.store.path)})
+        self.settings = settings.model_copy(update={"shipbot_db": bot.store.location})
         self.refresher = Coalescer(refresh_delay, self._refresh)
         # "inline" (tests) finishes the work before the request returns; otherwise an answer is
         # posted from the sender's loop and remembered when Slack returns its ts.
@@ -141,14 +140,14 @@ class SlackAdapter:
         s = self.settings
         secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else None
         if s.slack_client_id and s.slack_client_secret:
-            self.installations: SQLite3InstallationStore | None = SQLite3InstallationStore(
-                database=str(s.shipbot_db), client_id=s.slack_client_id)
+            self.installations: StoreInstallationStore | None = StoreInstallationStore(
+                self.bot.store.installations, client_id=s.slack_client_id)
             oauth = OAuthSettings(
                 client_id=s.slack_client_id,
                 client_secret=s.slack_client_secret.get_secret_value(), scopes=SCOPES,
                 installation_store=self.installations,
-                state_store=SQLite3OAuthStateStore(database=str(s.shipbot_db),
-                                                   expiration_seconds=600),
+                state_store=StoreOAuthStateStore(self.bot.store.installations,
+                                                 expiration_seconds=600),
             )
             return App(signing_secret=secret, client=slack_client(s, None), oauth_settings=oauth,
                        process_before_response=True)

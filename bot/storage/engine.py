@@ -58,6 +58,7 @@ class Engine(ABC):
     dialect: str
     serial_key: str  # DDL for an auto-numbered integer primary key
     target: str  # the file or URL, without secrets, for messages
+    location: str  # the file or URL to open it again (a URL may hold a password: never log it)
 
     def __init__(self) -> None:
         self._local = threading.local()
@@ -114,7 +115,7 @@ class SqliteEngine(Engine):
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = str(path)
-        self.target = self.path
+        self.target = self.location = self.path
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
 
@@ -218,7 +219,7 @@ class PostgresEngine(Engine):
         except ImportError as exc:
             raise StoreError("a postgresql:// database needs psycopg: "
                              "pip install 'shipbot[postgres]'") from exc
-        self._errors = psycopg.Error
+        self.location = url
         self.target = _without_password(url)
         try:
             self.pool = ConnectionPool(url, min_size=1, max_size=max_size, open=True, timeout=30,

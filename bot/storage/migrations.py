@@ -92,6 +92,18 @@ def m004_review_order(engine: Engine) -> None:
         _run(engine, "UPDATE reviews SET position = rowid")
 
 
+@migration
+def m005_installations(engine: Engine) -> None:
+    """Platform installations (an app's token per workspace, kept as the platform's JSON) and
+    pending OAuth states, in the shared store so that every replica sees every install."""
+    _run(
+        engine,
+        "CREATE TABLE installations (platform TEXT, workspace TEXT, data TEXT, "
+        "installed_at TEXT, PRIMARY KEY (platform, workspace))",
+        "CREATE TABLE oauth_states (state TEXT PRIMARY KEY, expires_at DOUBLE PRECISION)",
+    )
+
+
 def migrate(engine: Engine) -> None:
     """Bring the database up to date; refuse one written by a newer shipbot."""
     latest = len(MIGRATIONS)

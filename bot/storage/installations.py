@@ -1,0 +1,48 @@
+"""Installations of the app in workspaces (the platform's own JSON) and pending OAuth states."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from bot.storage.catalog import utcnow
+from bot.storage.engine import Engine
+
+
+class Installations:
+    """One installation per platform and workspace; OAuth states that expire."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.db = engine
+
+    def save(self, platform: str, workspace: str, data: str) -> None:
+        """Store (or replace) a workspace's installation."""
+        self.db.execute(
+            "INSERT INTO installations (platform, workspace, data, installed_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (platform, workspace) DO UPDATE SET "
+            "data = excluded.data, installed_at = excluded.installed_at",
+            [platform, workspace, data, utcnow()])
+
+    def get(self, platform: str, workspace: str) -> str | None:
+        """A workspace's installation JSON, or None."""
+        row = self.db.execute("SELECT data FROM installations WHERE platform = ? AND "
+                              "workspace = ?", [platform, workspace]).fetchone()
+        return row[0] if row else None
+
+    def delete(self, platform: str, workspace: str) -> None:
+        """Forget a workspace's installation (the app was uninstalled)."""
+        self.db.execute("DELETE FROM installations WHERE platform = ? AND workspace = ?",
+                        [platform, workspace])
+
+    def issue_state(self, lifetime: float) -> str:
+        """A new single-use OAuth state, valid for `lifetime` seconds."""
+        state = secrets.token_urlsafe(24)
+        self.db.execute("INSERT INTO oauth_states (state, expires_at) VALUES (?, ?)",
+                        [state, time.time() + lifetime])
+        return state
+
+    def consume_state(self, state: str) -> bool:
+        """True once for a state that was issued and has not expired."""
+        self.db.execute("DELETE FROM oauth_states WHERE expires_at < ?", [time.time()])
+        return self.db.execute("DELETE FROM oauth_states WHERE state = ?",
+                               [state]).rowcount == 1
