@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from bot.cards import (
@@ -22,6 +23,7 @@ from bot.matching import NameIndex, Resolution, closest
 from bot.models import Context, Verdict
 from bot.splitting import MAX_TOOLS, resolve_tools
 from bot.store import CardRef, Store
+from bot.voting import card_option, source_of, tool_votes
 
 log = logging.getLogger(__name__)
 
@@ -212,56 +214,65 @@ class ShipBot:
         if not resolution.ok or resolution.best is None:
             return did_you_mean(resolution, lambda tid: f"vote {tid} {choice}")
         tool_id, short = resolution.best.tool_id, resolution.best.name
+        key = (ctx.platform, ctx.workspace, ctx.user, tool_id)
         if choice == "retract":
-            gone = self.store.votes.retract_vote(ctx.platform, ctx.workspace, ctx.user, tool_id)
+            gone = self.store.votes.withdraw(*key, at=time.time())
             message = f"Your vote on {short} is withdrawn." if gone else \
                 f"You had no vote on {short}."
+        elif self.store.votes.user_vote(*key) == choice:
+            message = f"You already vote {choice} on {short}; nothing changed."
         else:
-            self.store.votes.set_vote(ctx.platform, ctx.workspace, ctx.user, tool_id, choice)  # type: ignore[arg-type]
+            self.store.votes.cast(*key, choice, at=time.time(), source="command")
             message = f"Recorded: {choice} {short}."
         ship, skip = self.store.votes.community([tool_id])[tool_id]
         return info_card("Vote", [message, f"Community now: {ship} ship / {skip} skip."])
 
     def card_vote(self, ctx: Context, ref: CardRef, position: int, choice: Verdict,
-                  added: bool) -> bool:
-        """A reaction or button on a card; returns True if the store changed.
+                  added: bool, at: float | None = None) -> bool:
+        """A reaction or button on a card at the platform's time `at` (now, if not given);
+        returns True if a tool's vote changed.
 
-        On a compare card a vote picks one tool to ship, so picking another moves it.
-        On a verdict card it is ship or skip on the one tool; a new choice replaces the old.
-        """
-        if not 0 <= position < len(ref.tool_ids):
+        One vote per person and card: on a compare card it picks one tool to ship, on a verdict
+        card it is ship or skip; the latest option added counts. Changes are applied in `at`
+        order whatever order they arrive in (see bot.storage.votes)."""
+        option = card_option(ref, position, "ship" if ref.kind == "compare" else choice)
+        if option is None:
             return False
-        tool_id = ref.tool_ids[position]
-        if ref.kind == "compare":
-            choice = "ship"
-        key = (ctx.platform, ctx.workspace, ctx.user)
+        at = time.time() if at is None else at
+        votes = self.store.votes
         with self.store.transaction():
-            if not added:
-                return self.store.votes.retract_vote(*key, tool_id, choice)
-            if self.store.votes.user_vote(*key, tool_id) == choice:
-                return False
-            self.store.votes.set_vote(*key, tool_id, choice)
-            if ref.kind == "compare":
-                for other in ref.tool_ids:
-                    if other != tool_id:
-                        self.store.votes.retract_vote(*key, other, "ship")
-            return True
+            if not votes.card_event(ref, ctx.user, option, added, at):
+                return False  # the same or a later change of this option is kept already
+            chosen, latest = votes.card_choice(ref, ctx.user)
+            changed = False
+            for tool, value in tool_votes(ref, chosen).items():
+                key = (ref.platform, ref.workspace, ctx.user, tool)
+                if value:
+                    changed |= votes.cast(*key, value, at=latest, source=source_of(ref))
+                else:
+                    changed |= votes.withdraw(*key, at=latest, source=source_of(ref))
+            return changed
 
-    def card_reaction(self, ctx: Context, ref: CardRef, meaning: int | str, added: bool) -> bool:
+    def card_reaction(self, ctx: Context, ref: CardRef, meaning: int | str, added: bool,
+                      at: float | None = None) -> bool:
         """A reaction on a card, already translated by the adapter into what its emoji means:
         a column position (a pick on a compare card) or "ship" / "skip" (on a verdict card).
         Reactions that mean nothing on this kind of card are ignored; True if the store changed."""
         if ref.kind == "compare" and isinstance(meaning, int):
-            return self.card_vote(ctx, ref, meaning, "ship", added)
+            return self.card_vote(ctx, ref, meaning, "ship", added, at)
         if ref.kind == "verdict" and meaning in ("ship", "skip"):
-            return self.card_vote(ctx, ref, 0, meaning, added)  # type: ignore[arg-type]
+            return self.card_vote(ctx, ref, 0, meaning, added, at)  # type: ignore[arg-type]
         return False
 
-    def card_button(self, ctx: Context, ref: CardRef, position: int, choice: Verdict) -> bool:
+    def card_button(self, ctx: Context, ref: CardRef, position: int, choice: Verdict,
+                    at: float | None = None) -> bool:
         """A vote button: the first press records the vote, pressing it again withdraws it."""
-        if self.card_vote(ctx, ref, position, choice, added=True):
-            return True
-        return self.card_vote(ctx, ref, position, choice, added=False)
+        option = card_option(ref, position, "ship" if ref.kind == "compare" else choice)
+        if option is None:
+            return False
+        with self.store.transaction():
+            current, _ = self.store.votes.card_choice(ref, ctx.user)
+            return self.card_vote(ctx, ref, position, choice, added=current != option, at=at)
 
     def card_for(self, ref: CardRef) -> Card:
         """The fresh card a stored card message shows (after votes change its counts)."""

@@ -81,5 +81,9 @@ class Store:
 
     def stats(self) -> dict[str, int]:
         """Counts of the things a user adds: tools, reviews, comparisons, votes, subscriptions."""
-        return {t: int(self.db.execute(f"SELECT COUNT(*) FROM {t}").rows[0][0]) for t in
-                ("tools", "reviews", "comparisons", "votes", "subscriptions")}
+        def count(table: str) -> int:
+            return int(self.db.execute(f"SELECT COUNT(*) FROM {table}").rows[0][0])
+
+        return {"tools": count("tools"), "reviews": count("reviews"),
+                "comparisons": count("comparisons"), "votes": self.votes.count(),
+                "subscriptions": count("subscriptions")}

@@ -36,6 +36,7 @@ class SlackRig:
         self.fake, self.adapter, self.port = fake, adapter, port
         self.url = f"http://127.0.0.1:{port}/slack/events"
         self._events = 0
+        self._clock = 0
 
     def command(self, command: str, text: str, user: str = "U1", channel: str = "C1",
                 **extra: str) -> tuple[int, str]:
@@ -51,18 +52,24 @@ class SlackRig:
                    "response_url": f"{self.fake.url}/response/2", "trigger_id": "t2",
                    "token": "x",
                    "actions": [{"action_id": action_id, "value": value, "type": "button",
-                                "block_id": "shipbot_actions", "action_ts": "1"}]}
+                                "block_id": "shipbot_actions", "action_ts": self._now()}]}
         return self.send(urlencode({"payload": json.dumps(payload)}),
                          "application/x-www-form-urlencoded")
 
+    def _now(self) -> str:
+        """Slack's time for the next event: later than every one before."""
+        self._clock += 1
+        return f"{1_700_000_000 + self._clock}.000100"
+
     def reaction(self, ts: str, name: str, user: str = "U2", added: bool = True,
-                 event_id: str | None = None, retry: int | None = None) -> tuple[int, str]:
+                 event_id: str | None = None, retry: int | None = None,
+                 event_ts: str | None = None) -> tuple[int, str]:
         self._events += 1
         body = json.dumps({
             "type": "event_callback", "team_id": "T1", "api_app_id": "A1", "token": "x",
             "event_id": event_id or f"Ev{self._events}", "event_time": int(time.time()),
             "event": {"type": "reaction_added" if added else "reaction_removed", "user": user,
-                      "reaction": name, "item_user": "UBOT", "event_ts": "1.1",
+                      "reaction": name, "item_user": "UBOT", "event_ts": event_ts or self._now(),
                       "item": {"type": "message", "channel": "C1", "ts": ts}},
         })
         extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"} if retry else {}

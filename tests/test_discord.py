@@ -67,8 +67,11 @@ def test_reaction_votes_switch_remove_and_edit(drig: DiscordRig, store: Store) -
     assert drig.fake.wait_for(lambda: any(
         "1 ship / 0 skip" in _embed_text(c.body) for c in
         drig.fake.of("PATCH", rf"/channels/{CHANNEL_ID}/messages/{message_id}$")))
-    drig.fake.react(message_id, "🅱️", uid=51, add=False)
-    assert drig.fake.wait_for(lambda: store.votes.community([AZURE]) == {AZURE: (0, 0)})
+    drig.fake.react(message_id, "🅱️", uid=51, add=False)  # 🅰️ still shows: the vote goes back
+    assert drig.fake.wait_for(
+        lambda: store.votes.community([CLAUDE, AZURE]) == {CLAUDE: (1, 0), AZURE: (0, 0)})
+    drig.fake.react(message_id, "🅰️", uid=51, add=False)
+    assert drig.fake.wait_for(lambda: store.votes.community([CLAUDE]) == {CLAUDE: (0, 0)})
 
 
 def test_own_and_other_bots_reactions_are_ignored(drig: DiscordRig, store: Store) -> None:

@@ -89,7 +89,9 @@ def test_reaction_vote_switch_and_removal(rig: SlackRig, store: Store) -> None:
     assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
     rig.reaction(ts, "b")
     assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
-    rig.reaction(ts, "b", added=False)
+    rig.reaction(ts, "b", added=False)  # 🅰 still shows on the card: the vote goes back to it
+    assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
+    rig.reaction(ts, "a", added=False)
     assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
     rig.reaction(ts, "a", user="U3")
     assert rig.fake.wait_for(lambda: any("1 ship / 0 skip" in _texts(u["blocks"])

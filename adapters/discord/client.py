@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Hashable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -193,18 +194,19 @@ class ShipbotDiscord(discord.AutoShardedClient):
             cached = self.get_user(payload.user_id)
             if cached is not None and cached.bot:
                 return
-            self._votes.submit(self._count, payload, added)
+            # The arrival time on the one replica holding this shard is the gateway's order.
+            self._votes.submit(self._count, payload, added, time.time())
         except Exception:  # one bad event is logged and skipped
             log.exception("reaction event failed")
 
-    def _count(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+    def _count(self, payload: discord.RawReactionActionEvent, added: bool, at: float) -> None:
         """On the votes thread: record the vote and schedule a card refresh."""
         try:
-            self._record(payload, added)
+            self._record(payload, added, at)
         except Exception:  # one bad event is logged and skipped
             log.exception("reaction vote failed")
 
-    def _record(self, payload: discord.RawReactionActionEvent, added: bool) -> None:
+    def _record(self, payload: discord.RawReactionActionEvent, added: bool, at: float) -> None:
         ref = self.core.store.cards.card_at(PLATFORM, str(payload.channel_id), str(payload.message_id))
         if ref is None:
             return
@@ -213,7 +215,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
             return
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
                       user=str(payload.user_id))
-        if self.core.card_reaction(ctx, ref, meaning, added):
+        if self.core.card_reaction(ctx, ref, meaning, added, at):
             self.refresher.touch((ref.channel, ref.message_id))
 
     def _refresh_from_thread(self, key: Hashable) -> None:

@@ -264,7 +264,7 @@ class SlackAdapter:
         if event_id and not self.bot.store.votes.first_sighting(PLATFORM, str(event_id)):
             return  # Slack retried a delivery we already counted
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel, user=user)
-        if self.bot.card_reaction(ctx, ref, meaning, added):
+        if self.bot.card_reaction(ctx, ref, meaning, added, _slack_time(event.get("event_ts"))):
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
 
     def on_vote_button(self, body: dict[str, Any], respond: Callable[..., Any]) -> None:
@@ -279,7 +279,8 @@ class SlackAdapter:
         value = json.loads(body["actions"][0]["value"])
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=channel,
                       user=body["user"]["id"])
-        if self.bot.card_button(ctx, ref, int(value["pos"]), value["choice"]):
+        at = _slack_time(body["actions"][0].get("action_ts"))
+        if self.bot.card_button(ctx, ref, int(value["pos"]), value["choice"], at):
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one adapter per process; users rarely change kind
@@ -290,6 +291,14 @@ class SlackAdapter:
             return False
         profile = info.get("user") or {}
         return bool(profile.get("is_bot") or profile.get("id") == "USLACKBOT")
+
+
+def _slack_time(value: object) -> float | None:
+    """Slack's own time of an event or action ("1700000000.000100"); None if absent."""
+    try:
+        return float(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def command_context(payload: dict[str, Any]) -> Context:

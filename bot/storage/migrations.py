@@ -104,6 +104,21 @@ def m005_installations(engine: Engine) -> None:
     )
 
 
+@migration
+def m006_ordered_votes(engine: Engine) -> None:
+    """Votes in the platform's own order, not arrival order: every change carries the
+    platform's time; the latest change per person and card option is kept (a removal too), so
+    an older change that arrives later changes nothing, on whichever replica it lands."""
+    _run(
+        engine,
+        "ALTER TABLE votes ADD COLUMN ts DOUBLE PRECISION NOT NULL DEFAULT 0",
+        "ALTER TABLE votes ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+        'CREATE TABLE card_votes (platform TEXT, channel TEXT, message_id TEXT, "user" TEXT, '
+        "option TEXT, added INTEGER, ts DOUBLE PRECISION, PRIMARY KEY (platform, channel, "
+        'message_id, "user", option))',
+    )
+
+
 def migrate(engine: Engine) -> None:
     """Bring the database up to date; refuse one written by a newer shipbot."""
     latest = len(MIGRATIONS)

@@ -1,4 +1,12 @@
-"""Community votes (one per person and tool), and the platform event ids already counted."""
+"""Community votes, kept in the platform's own order whatever order they arrive in.
+
+Every change carries the platform's time (`at`: Slack's event or action timestamp, Discord's
+arrival order on the one replica that holds the shard, the clock for a typed command). A vote
+per person and tool keeps the time of its latest change, and an older change never overwrites
+it; a withdrawn vote stays as a row with no choice, so a late older "add" cannot bring it back.
+For votes on a card, each option's latest add or remove is kept per person (`card_votes`): the
+person's vote on the card is their latest added option.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.models import Verdict
+from bot.storage.cards import CardRef
 from bot.storage.catalog import utcnow
 from bot.storage.engine import Engine
 
@@ -18,31 +26,68 @@ class Votes:
         self.db = engine
         self._sightings = 0
 
-    def set_vote(self, platform: str, workspace: str, user: str, tool_id: str,
-                 choice: Verdict) -> None:
-        """Record or replace one user's vote on one tool."""
-        self.db.execute(
-            'INSERT INTO votes (platform, workspace, "user", tool_id, choice, updated_at) '
-            'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (platform, workspace, "user", tool_id) '
-            "DO UPDATE SET choice = excluded.choice, updated_at = excluded.updated_at",
-            [platform, workspace, user, tool_id, choice, utcnow()])
+    def cast(self, platform: str, workspace: str, user: str, tool_id: str, choice: str,
+             at: float, source: str) -> bool:
+        """Set one person's vote on a tool as of `at`; True if that changed it."""
+        return self.db.execute(
+            'INSERT INTO votes (platform, workspace, "user", tool_id, choice, updated_at, ts, '
+            'source) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, workspace, "user", '
+            "tool_id) DO UPDATE SET choice = excluded.choice, updated_at = excluded.updated_at, "
+            "ts = excluded.ts, source = excluded.source WHERE votes.ts <= excluded.ts AND "
+            "(votes.choice <> excluded.choice OR votes.source <> excluded.source)",
+            [platform, workspace, user, tool_id, choice, utcnow(), at, source]).rowcount > 0
 
-    def retract_vote(self, platform: str, workspace: str, user: str, tool_id: str,
-                     choice: Verdict | None = None) -> bool:
-        """Remove a user's vote on a tool (only if it is `choice`, when given); True if removed."""
-        sql = 'DELETE FROM votes WHERE platform=? AND workspace=? AND "user"=? AND tool_id=?'
-        params: list[Any] = [platform, workspace, user, tool_id]
-        if choice is not None:
-            sql += " AND choice = ?"
-            params.append(choice)
+    def withdraw(self, platform: str, workspace: str, user: str, tool_id: str, at: float,
+                 source: str | None = None, choice: str | None = None) -> bool:
+        """Withdraw a person's vote on a tool as of `at` (only one that `source` cast, or that
+        is `choice`, when given); True if there was one to withdraw."""
+        sql = ("UPDATE votes SET choice = '', updated_at = ?, ts = ? WHERE platform = ? AND "
+               "workspace = ? AND \"user\" = ? AND tool_id = ? AND choice <> '' AND ts <= ?")
+        params: list[Any] = [utcnow(), at, platform, workspace, user, tool_id, at]
+        for column, value in (("source", source), ("choice", choice)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params.append(value)
         return self.db.execute(sql, params).rowcount > 0
 
     def user_vote(self, platform: str, workspace: str, user: str, tool_id: str) -> str | None:
-        """The user's current vote on a tool, if any."""
+        """The person's current vote on a tool, if any."""
         row = self.db.execute(
             'SELECT choice FROM votes WHERE platform=? AND workspace=? AND "user"=? AND tool_id=?',
             [platform, workspace, user, tool_id]).fetchone()
-        return row[0] if row else None
+        return row[0] if row and row[0] else None
+
+    def card_event(self, ref: CardRef, user: str, option: str, added: bool, at: float) -> bool:
+        """Keep one add or remove of an option on a card, unless a later one is kept already;
+        True if it was newer."""
+        return self.db.execute(
+            'INSERT INTO card_votes (platform, channel, message_id, "user", option, added, ts) '
+            'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, channel, message_id, "user", '
+            "option) DO UPDATE SET added = excluded.added, ts = excluded.ts "
+            "WHERE card_votes.ts < excluded.ts",
+            [ref.platform, ref.channel, ref.message_id, user, option, int(added), at]
+        ).rowcount > 0
+
+    def card_choice(self, ref: CardRef, user: str) -> tuple[str | None, float]:
+        """A person's vote on a card (their latest added option, or None) and the time of
+        their latest change on it."""
+        rows = self.db.execute(
+            'SELECT option, added, ts FROM card_votes WHERE platform = ? AND channel = ? AND '
+            'message_id = ? AND "user" = ? ORDER BY ts DESC, option',
+            [ref.platform, ref.channel, ref.message_id, user]).fetchall()
+        if not rows:
+            return None, 0.0
+        chosen = next((row[0] for row in rows if row[1]), None)
+        return chosen, float(rows[0][2])
+
+    def card_voters(self, ref: CardRef) -> dict[str, set[str]]:
+        """Every person with an option added on a card, and those options (for healing)."""
+        out: dict[str, set[str]] = {}
+        for user, option in self.db.execute(
+                'SELECT "user", option FROM card_votes WHERE platform = ? AND channel = ? AND '
+                "message_id = ? AND added = 1", [ref.platform, ref.channel, ref.message_id]):
+            out.setdefault(user, set()).add(option)
+        return out
 
     def community(self, tool_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
         """(ship, skip) vote counts per tool id, across every platform and workspace."""
@@ -71,5 +116,5 @@ class Votes:
         return cursor.rowcount == 1
 
     def count(self) -> int:
-        """How many votes are stored."""
-        return int(self.db.execute("SELECT COUNT(*) FROM votes").rows[0][0])
+        """How many votes are standing."""
+        return int(self.db.execute("SELECT COUNT(*) FROM votes WHERE choice <> ''").rows[0][0])
