@@ -201,6 +201,31 @@ def subscriptions_(env: Env) -> None:
                    f"(by {s.created_by}, {s.created_at[:10]}) {state}")
 
 
+@cli.command()
+@click.option("--to", "target", required=True, metavar="URL|FILE",
+              help="The new database, e.g. postgresql://user@host/shipbot; it must be empty.")
+@pass_env
+def copy(env: Env, target: str) -> None:
+    """Copy the whole database (--db / SHIPBOT_DB) into a new one, and check every count."""
+    from bot.storage.copying import copy_store
+
+    source = env.store()
+    try:
+        destination = Store.open(target)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        counts = copy_store(source, destination)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        destination.close()
+    click.echo(f"Copied {source.path} to {destination.path}; every table matches:")
+    for table, count in counts.items():
+        click.echo(f"  {table:<14}{count}")
+    click.echo("Point SHIPBOT_DB at the new database to use it.")
+
+
 @cli.group(invoke_without_command=True)
 @click.pass_context
 def aliases(ctx: click.Context) -> None:

@@ -102,6 +102,10 @@ class Engine(ABC):
         """SQL aggregating text values with a separator."""
 
     @abstractmethod
+    def continue_numbering(self, table: str, column: str) -> None:
+        """After rows were inserted with their own ids, number new rows after the largest."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release connections."""
 
@@ -190,6 +194,9 @@ class SqliteEngine(Engine):
     def group_concat(self, expression: str, separator: str) -> str:
         """group_concat(x, sep)."""
         return f"group_concat({expression}, '{separator}')"
+
+    def continue_numbering(self, table: str, column: str) -> None:
+        """An INTEGER PRIMARY KEY always continues after the largest id."""
 
     def close(self) -> None:
         """Close this thread's connection (others close with their threads)."""
@@ -293,6 +300,11 @@ class PostgresEngine(Engine):
     def group_concat(self, expression: str, separator: str) -> str:
         """string_agg(x, sep)."""
         return f"string_agg({expression}, '{separator}')"
+
+    def continue_numbering(self, table: str, column: str) -> None:
+        """Move the identity sequence past the largest id copied in."""
+        self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                     f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)")
 
     def close(self) -> None:
         """Close every pooled connection."""

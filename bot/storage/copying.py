@@ -1,0 +1,52 @@
+"""Copy a whole store into another (a SQLite file into PostgreSQL, when one machine is outgrown)."""
+
+from __future__ import annotations
+
+from bot.store import Store
+from bot.storage.engine import StoreError
+
+# Every table, parents before the rows that point at them.
+TABLES = ("tools", "aliases", "reviews", "comparisons", "votes", "card_votes", "card_messages",
+          "subscriptions", "publications", "deliveries", "seen_events", "alias_picks",
+          "alias_blocks", "installations", "oauth_states", "meta")
+NUMBERED = ("subscriptions", "publications", "deliveries")  # tables with auto-numbered ids
+_BATCH = 5000
+
+
+def count_rows(store: Store, table: str) -> int:
+    """Rows in one table."""
+    return int(store.db.execute(f"SELECT COUNT(*) FROM {table}").rows[0][0])
+
+
+def copy_store(source: Store, target: Store) -> dict[str, int]:
+    """Copy every row of `source` into `target`, which must hold nothing yet, in one
+    transaction; then check that every table holds as many rows on both sides. Returns the
+    counts. Ids are kept, so deliveries still point at their subscriptions."""
+    taken = [t for t in TABLES if t != "meta" and count_rows(target, t)]
+    if taken:
+        raise StoreError(f"{target.path} already holds data ({', '.join(taken)}); copy into a "
+                         "new, empty database")
+    with target.transaction():
+        for table in TABLES:
+            _copy_table(source, target, table)
+        for table in NUMBERED:
+            target.db.continue_numbering(table, "id")
+    counts = {t: count_rows(source, t) for t in TABLES}
+    copied = {t: count_rows(target, t) for t in TABLES}
+    if copied != counts:
+        wrong = [f"{t}: {counts[t]} -> {copied[t]}" for t in TABLES if counts[t] != copied[t]]
+        raise StoreError("the copy does not match the source: " + "; ".join(wrong))
+    target.catalog.forget()
+    return counts
+
+
+def _copy_table(source: Store, target: Store, table: str) -> None:
+    """Every row of one table, in batches; meta rows replace the new database's own."""
+    result = source.db.execute(f"SELECT * FROM {table}")
+    columns = ", ".join(f'"{c}"' for c in result.columns)
+    marks = ", ".join("?" * len(result.columns))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    if table == "meta":
+        sql += " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    for start in range(0, len(result.rows), _BATCH):
+        target.db.executemany(sql, result.rows[start:start + _BATCH])

@@ -1,0 +1,56 @@
+"""`shipbot copy --to`: a whole SQLite store moves into a new database with every row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.bootstrap import open_bot
+from bot.cli import cli
+from bot.models import Context
+from bot.store import CardRef, Store
+from bot.storage.copying import TABLES, count_rows
+from tests.conftest import AZURE, CLAUDE, dump
+
+
+def _busy_source(path: Path) -> Store:
+    """A SQLite store with something in every table a user fills."""
+    bot = open_bot(path)
+    ctx = Context(platform="slack", workspace="T1", channel="C1", user="U1")
+    bot.handle("vote claude ship", ctx)
+    card = CardRef("slack", "T1", "C1", "1.1", "compare", (CLAUDE, AZURE))
+    bot.store.cards.remember_card(card)
+    bot.card_reaction(ctx.model_copy(update={"user": "U2"}), card, 1, added=True, at=5.0)
+    bot.handle("subscribe", ctx)
+    bot.store.outbox.queue("s", [CLAUDE], "{}", [1])
+    bot.store.installations.save("slack", "T9", '{"bot_token": "xoxb-9"}')
+    bot.learned.record_pick("slack", "T1", "U1", "clod", CLAUDE)
+    bot.store.votes.first_sighting("slack", "Ev1")
+    return bot.store
+
+
+def test_copy_moves_every_row_and_checks_the_counts(tmp_path: Path, db_target: str) -> None:
+    source = _busy_source(tmp_path / "source.db")
+    result = CliRunner().invoke(cli, ["--db", source.location, "copy", "--to", db_target])
+    assert 0 == result.exit_code, result.output
+    assert "every table matches" in result.output
+    copied = Store.open(db_target)
+    try:
+        assert {t: count_rows(source, t) for t in TABLES} == {t: count_rows(copied, t)
+                                                              for t in TABLES}
+        assert dump(source) == dump(copied)
+        assert {CLAUDE: (1, 0), AZURE: (1, 0)} == copied.votes.community([CLAUDE, AZURE])
+        # New rows are numbered after the copied ones.
+        sub, new = copied.subscriptions.add("slack", "T1", "C2", "{}", "everything", "U3")
+        assert new and sub.id == 2
+    finally:
+        copied.close()
+
+
+def test_copy_refuses_a_database_that_holds_data(tmp_path: Path, db_target: str) -> None:
+    source = _busy_source(tmp_path / "source.db")
+    open_bot(db_target).store.close()  # the bundled catalog is already there
+    result = CliRunner().invoke(cli, ["--db", source.location, "copy", "--to", db_target])
+    assert 1 == result.exit_code
+    assert "already holds data (tools, aliases, reviews, comparisons)" in result.output
