@@ -24,7 +24,8 @@ def console_context() -> Context:
         user = getpass.getuser()
     except Exception:  # no login name in some containers
         user = "local-user"
-    return Context(platform="console", workspace="local", channel="console", user=user)
+    return Context(platform="console", workspace="local", channel="console", user=user,
+                   can_manage=True)  # the person at the terminal owns it
 
 
 def _enable_history() -> None:

@@ -1,4 +1,11 @@
-"""`shipbot run`: every adapter whose credentials are set, plus their delivery dispatchers."""
+"""`shipbot run`: one replica. Every adapter whose credentials are set, on one event loop, plus
+the delivery dispatchers.
+
+A replica is an ordinary process: Slack over aiohttp (or Socket Mode) and the Discord gateway
+share one asyncio loop; blocking store work goes to one bounded thread pool; each platform's
+dispatcher is a thread that claims deliveries from the shared outbox. More throughput comes
+from more replicas behind a load balancer, all on one PostgreSQL database.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +13,23 @@ import asyncio
 import logging
 import signal
 import threading
-from collections.abc import Callable
-from types import FrameType
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.commands import ShipBot
 from bot.config import Settings
 from bot.dispatch import Dispatcher, start_dispatcher
 
 log = logging.getLogger(__name__)
+SHUTDOWN_GRACE = 5.0  # seconds for answers in flight when a replica is told to stop
 
 
 class NothingToRun(Exception):
     """No platform has credentials."""
+
+
+class CannotStart(Exception):
+    """A platform could not be started (port taken, token refused); the message says which."""
 
 
 def run(bot: ShipBot, settings: Settings, host: str, port: int, rate: float) -> None:
@@ -32,77 +44,94 @@ def run(bot: ShipBot, settings: Settings, host: str, port: int, rate: float) -> 
         raise NothingToRun(
             "Slack HTTP mode needs SLACK_SIGNING_SECRET (Basic Information -> Signing Secret) to "
             "verify requests; or set SLACK_APP_TOKEN to use Socket Mode instead.")
-    stop = threading.Event()
-    closers: list[Callable[[], None]] = []
-    if slack_on:
-        closers.append(_start_slack(bot, settings, host, port, rate, stop))
-    if discord_on:
-        _run_discord(bot, settings, rate, stop, closers)
-    else:
-        _wait_for_signal(stop)
-    for close in closers:
-        try:
-            close()
-        except Exception:
-            log.exception("error while shutting down")
+    asyncio.run(_serve(bot, settings, host, port, rate, slack_on, discord_on))
 
 
-def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, rate: float,
-                 stop: threading.Event) -> Callable[[], None]:
+async def _serve(bot: ShipBot, settings: Settings, host: str, port: int, rate: float,
+                 slack_on: bool, discord_on: bool) -> None:
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    pool = ThreadPoolExecutor(max_workers=settings.store_threads, thread_name_prefix="store")
+    loop.set_default_executor(pool)  # asyncio.to_thread (discord.py side) uses the same bound
+    dispatch_stop = threading.Event()
+    closers: list[Callable[[], Awaitable[object]]] = []
+    failure: list[str] = []
+    try:
+        if slack_on:
+            closers += await _start_slack(bot, settings, host, port, rate, pool, dispatch_stop)
+        if discord_on:
+            closers += _start_discord(bot, settings, rate, dispatch_stop, stopping, failure)
+        await stopping.wait()
+    finally:
+        dispatch_stop.set()
+        for close in reversed(closers):
+            try:
+                await asyncio.wait_for(close(), timeout=SHUTDOWN_GRACE + 5)
+            except Exception:
+                log.exception("error while shutting down")
+        pool.shutdown(wait=False, cancel_futures=True)
+    if failure:
+        raise CannotStart(failure[0])
+
+
+async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, rate: float,
+                       pool: ThreadPoolExecutor, dispatch_stop: threading.Event
+                       ) -> list[Callable[[], Awaitable[object]]]:
     from adapters.slack.app import SlackAdapter
     from adapters.slack.poster import SlackPoster
-    from adapters.slack.server import serve_http_in_thread, socket_mode
+    from adapters.slack.server import serve_http, serve_socket_mode
 
-    adapter = SlackAdapter(bot, settings, work="process" if settings.slack_workers else "threads",
-                           workers=settings.slack_workers)
+    adapter = SlackAdapter(bot, settings, pool=pool)
+    closers: list[Callable[[], Awaitable[object]]] = [lambda: adapter.close(SHUTDOWN_GRACE)]
     if settings.slack_app_token:
-        handler = socket_mode(adapter, settings.slack_app_token.get_secret_value())
-        handler.connect()
+        handler = await serve_socket_mode(adapter, settings.slack_app_token.get_secret_value())
         log.info("slack: socket mode connected")
-        stop_listening: Callable[[], None] = handler.close
+        closers.append(handler.close_async)
     else:
-        server = serve_http_in_thread(adapter, host, port)
-        log.info("slack: listening on http://%s:%d/slack/events", host, server.port)
-        stop_listening = server.stop
-
-    def close() -> None:
-        stop_listening()
-        adapter.close()
-
-    start_dispatcher(Dispatcher(bot.store, SlackPoster(adapter), rate=rate), stop,
+        try:
+            runner, bound = await serve_http(adapter, host, port)
+        except OSError as exc:
+            await adapter.close(0)
+            raise CannotStart(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        log.info("slack: listening on http://%s:%d/slack/events", host, bound)
+        closers.append(runner.cleanup)
+    start_dispatcher(Dispatcher(bot.store, SlackPoster(adapter), rate=rate), dispatch_stop,
                      settings.dispatch_poll_seconds)
-    return close
+    return closers
 
 
-def _run_discord(bot: ShipBot, settings: Settings, rate: float, stop: threading.Event,
-                 closers: list[Callable[[], None]]) -> None:
-    """Run the Discord client on this thread's event loop until a signal arrives."""
+def _start_discord(bot: ShipBot, settings: Settings, rate: float,
+                   dispatch_stop: threading.Event, stopping: asyncio.Event,
+                   failure: list[str]) -> list[Callable[[], Awaitable[object]]]:
+    import discord
+
     from adapters.discord.client import ShipbotDiscord
     from adapters.discord.poster import DiscordPoster
 
     client = ShipbotDiscord(bot, settings)
     token = settings.discord_token.get_secret_value()  # type: ignore[union-attr]
 
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(client.close()))
-        start_dispatcher(Dispatcher(bot.store, DiscordPoster(client), rate=rate), stop,
-                         settings.dispatch_poll_seconds)
-        async with client:
+    async def connect() -> None:
+        try:
             await client.start(token)
+        except discord.LoginFailure:
+            failure.append("Discord refused DISCORD_TOKEN (Developer Portal -> Bot -> Reset "
+                           "Token, then set DISCORD_TOKEN)")
+        except (OSError, discord.HTTPException, discord.GatewayNotFound) as exc:
+            failure.append(f"cannot reach Discord at {settings.discord_api_url}: "
+                           f"{exc.__class__.__name__}")
+        finally:
+            stopping.set()  # the gateway is gone for good: stop this replica (the platform
+            # or the orchestrator restarts it)
 
-    try:
-        asyncio.run(main())
-    finally:
-        stop.set()
+    task = asyncio.create_task(connect(), name="discord")
+    start_dispatcher(Dispatcher(bot.store, DiscordPoster(client), rate=rate), dispatch_stop,
+                     settings.dispatch_poll_seconds)
 
+    async def close() -> None:
+        await client.close()
+        await asyncio.wait({task}, timeout=5)
 
-def _wait_for_signal(stop: threading.Event) -> None:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    while not stop.wait(1.0):
-        pass
+    return [close]

@@ -266,7 +266,7 @@ def aliases_remove(env: Env, words: tuple[str, ...], tool_id: str | None) -> Non
 @pass_env
 def run(env: Env, host: str, port: int, rate: float) -> None:
     """Run every adapter whose credentials are set, plus the delivery dispatchers."""
-    from adapters.runner import NothingToRun
+    from adapters.runner import CannotStart, NothingToRun
     from adapters.runner import run as run_adapters
 
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
@@ -274,6 +274,8 @@ def run(env: Env, host: str, port: int, rate: float) -> None:
         run_adapters(env.bot(), env.settings, host, port, rate)
     except NothingToRun as exc:
         raise click.UsageError(str(exc)) from exc
+    except CannotStart as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @cli.group()

@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     learn_users: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_USERS")
     learn_workspaces: int = Field(default=2, ge=1, le=1000, alias="SHIPBOT_LEARN_WORKSPACES")
     dispatch_poll_seconds: float = Field(default=2.0, alias="SHIPBOT_DISPATCH_POLL")
-    # Worker processes that answer Slack requests (0: threads in the serving process).
-    slack_workers: int = Field(default=2, ge=0, le=32, alias="SHIPBOT_SLACK_WORKERS")
+    # Threads that run blocking core and store work for the event loop (per replica).
+    store_threads: int = Field(default=8, ge=1, le=64, alias="SHIPBOT_STORE_THREADS")
 
     @field_validator("shipbot_db", mode="before")
     @classmethod

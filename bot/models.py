@@ -121,4 +121,4 @@ class Context(BaseModel):
     channel: str = "console"
     user: str = "local-user"
     is_dm: bool = False
-    can_manage: bool = True
+    can_manage: bool = False  # an adapter must say who may manage a channel's subscriptions

@@ -94,7 +94,7 @@ def bot(store: Store) -> ShipBot:
 @pytest.fixture
 def ctx() -> Context:
     """A user in a Slack-like channel who may manage it."""
-    return Context(platform="test", workspace="T1", channel="C1", user="U1")
+    return Context(platform="test", workspace="T1", channel="C1", user="U1", can_manage=True)
 
 
 def make_tool(name: str, scores: tuple[int, int, int, int], *, vendor: str = "Acme",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from contextlib import contextmanager
 import json
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,14 +19,32 @@ import pytest
 
 from adapters.discord.client import ShipbotDiscord
 from adapters.slack.app import SlackAdapter
-from adapters.slack.server import serve_http_in_thread
+from adapters.slack.server import serve_http
 from bot.commands import ShipBot
-from bot.store import Store
 from bot.config import Settings
+from bot.store import Store
 from tests.fakes.discord import CHANNEL_ID, FakeDiscord
 from tests.fakes.slack import FakeSlack, post, signed_headers
 
 SECRET = "test-signing-secret"
+
+
+class LoopThread:
+    """An asyncio loop on its own thread, as `shipbot run` has one, for the adapters."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, coroutine: Coroutine[Any, Any, Any], timeout: float = 30) -> Any:
+        """Run a coroutine on the loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        """Stop the loop and its thread."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
 
 
 class SlackRig:
@@ -39,11 +57,21 @@ class SlackRig:
         self._clock = 0
 
     def command(self, command: str, text: str, user: str = "U1", channel: str = "C1",
-                **extra: str) -> tuple[int, str]:
+                wait: bool = True, **extra: str) -> tuple[int, str]:
+        """Send a slash command; unless told not to, wait (as a person would) until its answer
+        is posted or replied and every answer in flight has finished."""
         form = {"command": command, "text": text, "user_id": user, "team_id": "T1",
                 "channel_id": channel, "channel_name": "general", "trigger_id": "t1",
                 "response_url": f"{self.fake.url}/response/1", "token": "x", **extra}
-        return self.send(urlencode(form), "application/x-www-form-urlencoded")
+        before = self._answers()
+        result = self.send(urlencode(form), "application/x-www-form-urlencoded")
+        if wait and result[0] == 200:
+            assert self.fake.wait_for(lambda: self._answers() > before
+                                      and not self.adapter.in_flight, 20), "no answer came"
+        return result
+
+    def _answers(self) -> int:
+        return len(self.fake.of("chat.postMessage")) + len(self.fake.responses)
 
     def click(self, action_id: str, value: str, ts: str, user: str = "U1") -> tuple[int, str]:
         payload = {"type": "block_actions", "user": {"id": user, "team_id": "T1"},
@@ -96,14 +124,26 @@ def fake() -> Iterator[FakeSlack]:
     server.stop()
 
 
+@contextmanager
+def serving(fake: FakeSlack, bot: ShipBot, settings: Settings | None = None) -> Iterator[SlackRig]:
+    """The production Slack serving (aiohttp on an event loop) on a free port."""
+    adapter = SlackAdapter(bot, settings or settings_for(fake, bot.store.location),
+                           refresh_delay=0.3)
+    loop = LoopThread()
+    runner, port = loop.call(serve_http(adapter, "127.0.0.1", 0))
+    try:
+        yield SlackRig(fake, adapter, port)
+    finally:
+        loop.call(runner.cleanup())
+        loop.call(adapter.close())
+        loop.stop()
+
+
 @pytest.fixture
-def rig(fake: FakeSlack, bot: ShipBot, tmp_path: Path) -> Iterator[SlackRig]:
-    adapter = SlackAdapter(bot, settings_for(fake, tmp_path / "shipbot.db"),
-                           work="inline", refresh_delay=0.3)
-    server = serve_http_in_thread(adapter, "127.0.0.1", 0)
-    yield SlackRig(fake, adapter, server.port)
-    server.stop()
-    adapter.close()
+def rig(fake: FakeSlack, bot: ShipBot) -> Iterator[SlackRig]:
+    """The Slack adapter served over HTTP against the fake Slack."""
+    with serving(fake, bot) as running:
+        yield running
 
 
 class DiscordRig:
@@ -176,20 +216,29 @@ def run_cli(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def write_lock_held(store: Store) -> Iterator[None]:
+def write_lock_held(store: Store, seconds: float | None = None) -> Iterator[bool]:
     """Another process holding the database's write lock (and, on PostgreSQL, the subscription
-    table) until the block ends: what slow core work looks like to an adapter."""
+    and vote tables) until the block ends, or for `seconds` if given: what a slow or stuck
+    database looks like to an adapter. Yields True."""
+    release = threading.Event()
     if store.db.dialect == "sqlite":
-        blocker = sqlite3.connect(store.location, isolation_level=None)
+        blocker = sqlite3.connect(store.location, isolation_level=None, check_same_thread=False)
         blocker.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            blocker.execute("COMMIT")
-            blocker.close()
-        return
-    import psycopg
+        unlock = lambda: blocker.execute("COMMIT")  # noqa: E731
+    else:
+        import psycopg
 
-    with psycopg.connect(store.location) as blocker:
-        blocker.execute("LOCK TABLE subscriptions IN ACCESS EXCLUSIVE MODE")
-        yield
+        blocker = psycopg.connect(store.location)
+        blocker.execute("LOCK TABLE subscriptions, votes, card_votes, seen_events "
+                        "IN ACCESS EXCLUSIVE MODE")
+        unlock = blocker.commit
+    timer = threading.Timer(seconds, release.set) if seconds else None
+    if timer:
+        timer.start()
+    try:
+        yield True
+        if timer:
+            release.wait(10)
+    finally:
+        unlock()
+        blocker.close()

@@ -17,7 +17,7 @@ from tests.conftest import AZURE, CLAUDE, dump
 def _busy_source(path: Path) -> Store:
     """A SQLite store with something in every table a user fills."""
     bot = open_bot(path)
-    ctx = Context(platform="slack", workspace="T1", channel="C1", user="U1")
+    ctx = Context(platform="slack", workspace="T1", channel="C1", user="U1", can_manage=True)
     bot.handle("vote claude ship", ctx)
     card = CardRef("slack", "T1", "C1", "1.1", "compare", (CLAUDE, AZURE))
     bot.store.cards.remember_card(card)

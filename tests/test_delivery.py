@@ -81,7 +81,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
 
 def test_slack_429_retry_after_is_respected(rig: SlackRig, dispatchers: dict[str, Dispatcher],
                                             bot: ShipBot, store: Store, tmp_path: Path) -> None:
-    bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-RL", user="U1"))
+    bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-RL", user="U1", can_manage=True))
     rig.fake.rate_limit_next = 4  # more than slack-sdk's own three retries
     started = time.monotonic()
     assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
@@ -95,7 +95,7 @@ def test_slack_429_retry_after_is_respected(rig: SlackRig, dispatchers: dict[str
 def test_discord_429_retry_after_is_respected(drig: DiscordRig, dispatchers: dict[str, Dispatcher],
                                               bot: ShipBot, store: Store, tmp_path: Path) -> None:
     bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(CH_EVERYTHING),
-                                    user="42"))
+                                    user="42", can_manage=True))
     drig.fake.rate_limit_next = 1
     assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
     assert drig.fake.wait_for(lambda: delivery_rows(store)[0]["status"] == "sent", 20)
@@ -110,10 +110,10 @@ def test_dead_channels_are_disabled_after_the_documented_attempts(
     rig.fake.channel_errors["C-GONE"] = "channel_not_found"
     drig.fake.missing_channels.add(CH_404)
     drig.fake.forbidden_channels.add(CH_EVERYTHING)
-    bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-GONE", user="U"))
+    bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-GONE", user="U", can_manage=True))
     for channel in (CH_404, CH_EVERYTHING):
         bot.handle("subscribe", Context(platform="discord", workspace="1", channel=str(channel),
-                                        user="42"))
+                                        user="42", can_manage=True))
     assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
     assert rig.fake.wait_for(lambda: all(r["status"] == "failed" for r in delivery_rows(store)), 20)
     assert [MAX_PERMANENT_ATTEMPTS] * 3 == [r["attempts"] for r in delivery_rows(store)]
@@ -137,7 +137,7 @@ def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> N
     open_store(db)
     channels = [f"C{n:02d}" for n in range(30)]
     for channel in channels:
-        bot.handle("subscribe", Context(platform="slack", workspace="T1", channel=channel, user="U"))
+        bot.handle("subscribe", Context(platform="slack", workspace="T1", channel=channel, user="U", can_manage=True))
     assert 0 == run_cli(db, "publish", str(new_tool_file(tmp_path))).returncode
     fake.post_delay = 0.1
     env = {**os.environ, "SHIPBOT_DB": str(db), "SLACK_BOT_TOKEN": "xoxb-test",
@@ -171,7 +171,7 @@ def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> N
 
 def test_a_claimed_delivery_is_not_posted_after_unsubscribe(rig: SlackRig, bot: ShipBot,
                                                            store: Store, tmp_path: Path) -> None:
-    ctx = Context(platform="slack", workspace="T1", channel="C-LEFT", user="U")
+    ctx = Context(platform="slack", workspace="T1", channel="C-LEFT", user="U", can_manage=True)
     bot.handle("subscribe", ctx)
     assert 0 == run_cli(store.location, "publish", str(new_tool_file(tmp_path))).returncode
     dispatcher = Dispatcher(bot.store, SlackPoster(rig.adapter), rate=50)

@@ -26,7 +26,7 @@ def real(tmp_path: Path) -> ShipBot:
 
 
 def _ctx(user: str, workspace: str = "T1") -> Context:
-    return Context(platform="slack", workspace=workspace, channel="C1", user=user)
+    return Context(platform="slack", workspace=workspace, channel="C1", user=user, can_manage=True)
 
 
 def _pick(bot: ShipBot, card: Card, label: str, ctx: Context) -> Card:

@@ -29,7 +29,7 @@ def _tool(tool_id: str, vendor: str, scores: list[int], verdict: str = "ship",
 
 def _subscribe(bot: ShipBot, channel: str, text: str) -> None:
     card = bot.handle(f"subscribe {text}", Context(platform="slack", workspace="T1",
-                                                   channel=channel, user="U1"))
+                                                   channel=channel, user="U1", can_manage=True))
     assert card.kind == "info", card.lines
 
 
@@ -93,7 +93,7 @@ def test_disabled_and_removed_subscriptions_get_nothing(bot: ShipBot, store: Sto
                                                         tmp_path: Path) -> None:
     _subscribe(bot, "C-gone", "")
     _subscribe(bot, "C-off", "")
-    ctx = Context(platform="slack", workspace="T1", channel="C-gone", user="U1")
+    ctx = Context(platform="slack", workspace="T1", channel="C-gone", user="U1", can_manage=True)
     bot.handle("unsubscribe all", ctx)
     store.db.execute("UPDATE subscriptions SET active=0 WHERE channel='C-off'")
     assert 0 == publish_files(bot, [_write(tmp_path, "n.json", [_tool("n", "Acme", [70] * 4)])]).queued

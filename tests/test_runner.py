@@ -20,9 +20,9 @@ def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
         tmp_path: Path, fake: FakeSlack, fake_discord: FakeDiscord) -> None:
     db = tmp_path / "run.db"
     bot = open_bot(db)
-    bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-RUN", user="U"))
+    bot.handle("subscribe", Context(platform="slack", workspace="T1", channel="C-RUN", user="U", can_manage=True))
     bot.handle("subscribe", Context(platform="discord", workspace="1", channel="300000000000000999",
-                                    user="42"))
+                                    user="42", can_manage=True))
     env = {**os.environ, "SHIPBOT_DB": str(db), "SLACK_BOT_TOKEN": "xoxb-run",
            "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": f"{fake.url}/api/",
            "DISCORD_TOKEN": "discord-run", "DISCORD_API_URL": fake_discord.api_url,

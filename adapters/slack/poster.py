@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from adapters.slack.app import SlackAdapter
@@ -36,5 +37,5 @@ class SlackPoster:
             raise DeliveryError("temporary", code, retry_after) from exc
         except LookupError as exc:  # the workspace uninstalled the app
             raise DeliveryError("permanent", str(exc)) from exc
-        except OSError as exc:
-            raise DeliveryError("temporary", f"network: {exc}") from exc
+        except (OSError, aiohttp.ClientError) as exc:
+            raise DeliveryError("temporary", f"network: {exc.__class__.__name__}") from exc

@@ -1,70 +1,85 @@
-"""Running the Slack app: HTTP on --host/--port (POST /slack/events) or Socket Mode.
+"""Serving the Slack app: aiohttp on --host/--port (POST /slack/events), or Socket Mode.
 
-HTTP is served by waitress, a production WSGI server (HTTP/1.1 keep-alive, a fixed pool of
-request threads, bounded request sizes), rather than the standard library's wsgiref, which
-its own documentation says is not for production: HTTP/1.0 only, a new connection and a new
-thread for every request.
+A request's signature is checked before anything reads its body as JSON or a form: unsigned,
+stale or forged requests of any shape get 401 and one short log line, never a traceback.
+aiohttp refuses bodies over 1 MB (Slack's are a few KB). GET /healthz answers 200 for a load
+balancer's health check.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-import waitress
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackAdapter
 
 log = logging.getLogger(__name__)
-# Request threads only verify, ack and hand the work on (lanes.py), so they are rarely busy
-# for long; 16 keeps acks prompt while Slack sends a burst.
-HTTP_THREADS = 16
-MAX_BODY = 1 << 20  # Slack payloads are a few KB; refuse anything over 1 MB
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 1 << 20
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class HttpServer:
-    """A waitress server for one bolt app, run on a thread and stoppable from another."""
+def web_app(adapter: SlackAdapter) -> web.Application:
+    """The aiohttp application: events, OAuth install and redirect (when configured), health."""
+    secret = adapter.settings.slack_signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
 
-    def __init__(self, app: Any, host: str, port: int, threads: int = HTTP_THREADS) -> None:
-        self._server: Any = waitress.create_server(
-            SlackRequestHandler(app), host=host, port=port, threads=threads, ident="shipbot",
-            max_request_body_size=MAX_BODY)
-        self.port = int(self._server.effective_port)
-        self._thread: threading.Thread | None = None
+    @web.middleware
+    async def signed_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method == "POST" and verifier is not None:
+            body = await request.read()
+            if not verifier.is_valid(body, request.headers.get("X-Slack-Request-Timestamp", ""),
+                                     request.headers.get("X-Slack-Signature", "")):
+                log.warning("slack: refused an unsigned or badly signed request from %s",
+                            request.remote)
+                return web.Response(status=401, text="invalid signature")
+        return await handler(request)
 
-    def start(self) -> HttpServer:
-        """Serve on a daemon thread."""
-        self._thread = threading.Thread(target=self._server.run, name="slack-http", daemon=True)
-        self._thread.start()
-        return self
+    async def events(request: web.Request) -> web.StreamResponse:
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await adapter.app.async_dispatch(bolt_request))
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Close the listener and every connection, then let running requests finish."""
-        server = self._server
+    async def oauth(request: web.Request) -> web.StreamResponse:
+        flow = adapter.app.oauth_flow
+        if flow is None:
+            return web.Response(status=404)
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
-        def close_all() -> None:  # runs on the server's own loop thread
-            for channel in list(server._map.values()):
-                if channel is not server.trigger:
-                    channel.close()
-            server.trigger.close()
+    async def health(request: web.Request) -> web.StreamResponse:
+        return web.Response(text="ok")
 
-        if self._thread is not None and self._thread.is_alive():
-            server.trigger.pull_trigger(close_all)
-            self._thread.join(timeout)
-        else:
-            server.close()
-        server.task_dispatcher.shutdown(timeout=timeout)
-
-
-def serve_http_in_thread(adapter: SlackAdapter, host: str, port: int) -> HttpServer:
-    """Serve commands, events and interactions at POST /slack/events (and /slack/install,
-    /slack/oauth_redirect when the OAuth flow is configured); call stop() to end."""
-    return HttpServer(adapter.app, host, port).start()
+    app = web.Application(middlewares=[signed_only], client_max_size=MAX_BODY)
+    app.router.add_post(EVENTS_PATH, events)
+    app.router.add_get("/slack/install", oauth)
+    app.router.add_get("/slack/oauth_redirect", oauth)
+    app.router.add_get("/healthz", health)
+    return app
 
 
-def socket_mode(adapter: SlackAdapter, app_token: str) -> SocketModeHandler:
-    """A Socket Mode handler (no public URL needed); call connect() to start it."""
-    return SocketModeHandler(adapter.app, app_token=app_token, web_client=adapter.app.client)
+async def serve_http(adapter: SlackAdapter, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start serving on the running loop; returns the runner (cleanup() stops it) and the port."""
+    await adapter.start()
+    runner = web.AppRunner(web_app(adapter), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+    return runner, int(sockets[0].getsockname()[1]) if sockets else port
+
+
+async def serve_socket_mode(adapter: SlackAdapter, app_token: str) -> AsyncSocketModeHandler:
+    """Connect over Socket Mode (no public URL needed); close_async() ends it."""
+    await adapter.start()
+    handler = AsyncSocketModeHandler(adapter.app, app_token=app_token,
+                                     web_client=adapter.app.client)
+    await handler.connect_async()
+    return handler

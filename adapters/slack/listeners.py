@@ -1,0 +1,96 @@
+"""Every bolt listener: slash commands and did-you-mean buttons (ack, then answer lazily);
+reactions and vote buttons (store the vote, then ack)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.cards import Choice
+
+if TYPE_CHECKING:
+    from adapters.slack.app import SlackAdapter
+
+log = logging.getLogger(__name__)
+Respond = Callable[..., Awaitable[Any]]
+
+
+async def _ack(ack: Callable[..., Awaitable[None]]) -> None:
+    """Acknowledge at once, well inside Slack's 3 seconds; the answer follows lazily."""
+    await ack()
+
+
+def register(app: AsyncApp, adapter: SlackAdapter) -> None:
+    """Attach every listener to the app."""
+    from adapters.slack.app import APOLOGY, command_context
+
+    bot = adapter.bot
+
+    def slash(prefix: str) -> Callable[..., Awaitable[None]]:
+        async def answer(body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
+            try:
+                ctx = command_context(body)
+                text = f"{prefix} {body.get('text', '')}".strip()
+                card = await adapter.run(bot.handle, text, ctx)
+                await adapter.answer(card, ctx, respond, client)
+            except Exception:
+                log.exception("slash command failed")
+                await respond(text=APOLOGY, response_type="ephemeral")
+        answer.__name__ = f"answer_{prefix or 'shipbot'}"
+        return adapter.track(answer)
+
+    app.command("/compare")(ack=_ack, lazy=[slash("compare")])
+    app.command("/verdict")(ack=_ack, lazy=[slash("verdict")])
+    app.command("/shipbot")(ack=_ack, lazy=[slash("")])
+
+    async def choose(body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
+        try:
+            ctx = command_context(body)
+            value = json.loads(body["actions"][0]["value"])
+            choice = Choice(label="", command=str(value["command"]),
+                            tool_id=str(value.get("tool_id", "")),
+                            typed=str(value.get("typed", "")))
+            card = await adapter.run(bot.choose, choice, ctx)
+            await respond(delete_original=True)
+            await adapter.answer(card, ctx, respond, client)
+        except Exception:
+            log.exception("did-you-mean button failed")
+            await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+    app.action(re.compile(r"^shipbot_choose_"))(ack=_ack, lazy=[adapter.track(choose)])
+
+    async def vote_button(ack: Callable[..., Awaitable[None]], body: dict[str, Any],
+                          respond: Respond) -> None:
+        try:
+            value = json.loads(body["actions"][0]["value"])
+            int(value["pos"]), str(value["choice"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            log.warning("vote button with a malformed value: skipped")
+            await ack()
+            await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+            return
+        known = await adapter.on_vote_button(body, value)  # raises: no ack, Slack shows an error
+        await ack()
+        if not known:
+            await respond(text="I no longer know this card; run the command again to vote.",
+                          response_type="ephemeral", replace_original=False)
+
+    app.action(re.compile(r"^shipbot_vote_"))(vote_button)
+
+    def reaction(added: bool) -> Callable[..., Awaitable[None]]:
+        async def vote_by_reaction(ack: Callable[..., Awaitable[None]], body: dict[str, Any],
+                                   context: dict[str, Any], client: AsyncWebClient) -> None:
+            # Stored first: if the store fails this raises, bolt answers 500, Slack retries.
+            await adapter.on_reaction(body, context.get("bot_user_id"), client, added)
+            await ack()
+        return vote_by_reaction
+
+    app.event("reaction_added")(reaction(True))
+    app.event("reaction_removed")(reaction(False))
+
