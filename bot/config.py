@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = None
     discord_guild_id: int | None = None
     discord_application_id: int | None = None
+    # Which gateway shards this replica holds (`0-3`, `0,2`) out of how many in all; unset:
+    # every shard, in one process.
+    discord_shard_ids: str | None = None
+    discord_shard_count: int | None = Field(default=None, ge=1)
     # Learned aliases: this many people in one workspace pick the same did-you-mean choice after
     # typing the same words; learned everywhere once that happened in this many workspaces.
     learn_users: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_USERS")
@@ -43,3 +47,40 @@ class Settings(BaseSettings):
     @classmethod
     def _default_when_empty(cls, value: object) -> str:
         return str(value) if value not in (None, "") else str(default_db_path())
+
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _valid_shard_ids(cls, value: str | None) -> str | None:
+        if value:
+            parse_shard_ids(value)
+        return value or None
+
+    @model_validator(mode="after")
+    def _shards_need_a_count(self) -> Settings:
+        ids = self.shard_ids()
+        if ids is not None and self.discord_shard_count is None:
+            raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the total number of "
+                             "shards across every replica)")
+        if ids is not None and max(ids) >= (self.discord_shard_count or 0):
+            raise ValueError(f"DISCORD_SHARD_IDS names shard {max(ids)}, but "
+                             f"DISCORD_SHARD_COUNT is {self.discord_shard_count} (shards are "
+                             "numbered from 0)")
+        return self
+
+    def shard_ids(self) -> list[int] | None:
+        """The shards this replica holds, or None for all of them."""
+        return parse_shard_ids(self.discord_shard_ids) if self.discord_shard_ids else None
+
+
+def parse_shard_ids(text: str) -> list[int]:
+    """`0-3` -> [0, 1, 2, 3]; `0,2` -> [0, 2]; `0-1,4` -> [0, 1, 4]."""
+    ids: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"DISCORD_SHARD_IDS must look like 0-3 or 0,2, not {text!r}")
+        start, end = int(first), int(last or first)
+        if end < start:
+            raise ValueError(f"DISCORD_SHARD_IDS range {part} runs backwards")
+        ids.update(range(start, end + 1))
+    return sorted(ids)

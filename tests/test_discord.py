@@ -221,3 +221,32 @@ def test_gateway_url_setting_skips_gateway_lookup(fake_discord, bot, tmp_path) -
         assert fake_discord.identified.is_set()
     finally:
         rig.stop()
+
+
+def test_a_replica_holds_only_its_slice_of_the_shards(fake_discord, bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.client import ShipbotDiscord
+    from tests.rigs import discord_settings
+
+    settings = discord_settings(fake_discord, bot.store.location).model_copy(
+        update={"discord_shard_ids": "1,3", "discord_shard_count": 4,
+                "discord_gateway_url": fake_discord.gateway_url})  # no /gateway/bot lookup
+    rig = DiscordRig(fake_discord, ShipbotDiscord(bot, settings, guild_ready_timeout=0.1)).start()
+    try:
+        assert fake_discord.wait_for(lambda: len(fake_discord.shards_identified) == 2)
+        assert [[1, 4], [3, 4]] == sorted(fake_discord.shards_identified)
+    finally:
+        rig.stop()
+
+
+def test_shard_settings_are_checked() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from bot.config import Settings, parse_shard_ids
+
+    assert [0, 1, 2, 3] == parse_shard_ids("0-3") and [0, 2, 5] == parse_shard_ids("0,2,5")
+    for ids, count, reason in (("0-3", None, "needs DISCORD_SHARD_COUNT"),
+                               ("4", 4, "names shard 4"), ("a-b", 2, "must look like 0-3"),
+                               ("3-1", 4, "runs backwards")):
+        with pytest.raises(ValidationError, match=reason):
+            Settings(discord_shard_ids=ids, discord_shard_count=count)

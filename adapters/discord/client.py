@@ -13,6 +13,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from adapters.discord.commands import register
 from adapters.discord.embeds import (
     PICK_EMOJI,
     SHIP_EMOJI,
@@ -20,6 +21,7 @@ from adapters.discord.embeds import (
     emoji_meaning,
     render_embed,
 )
+from adapters.discord.views import ChoiceView
 from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
@@ -77,9 +79,11 @@ class ShipbotDiscord(discord.AutoShardedClient):
     def __init__(self, core: ShipBot, settings: Settings, refresh_delay: float = 1.0,
                  guild_ready_timeout: float = 2.0) -> None:
         configure_endpoints(settings)
-        super().__init__(intents=intents(), allowed_mentions=NO_PINGS,
-                         shard_count=1 if settings.discord_gateway_url else None,
-                         guild_ready_timeout=guild_ready_timeout)
+        # A slice of the shards (DISCORD_SHARD_IDS of DISCORD_SHARD_COUNT) when replicas share
+        # the bot; all of them, as Discord recommends, when one process runs it.
+        count = settings.discord_shard_count or (1 if settings.discord_gateway_url else None)
+        super().__init__(intents=intents(), allowed_mentions=NO_PINGS, shard_count=count,
+                         shard_ids=settings.shard_ids(), guild_ready_timeout=guild_ready_timeout)
         self.core = core
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
@@ -87,8 +91,6 @@ class ShipbotDiscord(discord.AutoShardedClient):
         # Votes are written off the event loop (a busy database must not stall the gateway)
         # by one thread, so each user's add and remove land in the order they happened.
         self._votes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="discord-votes")
-        from adapters.discord.commands import register
-
         register(self.tree, self)
 
     async def setup_hook(self) -> None:
@@ -124,6 +126,10 @@ class ShipbotDiscord(discord.AutoShardedClient):
             log.warning("forbidden answering in %s: %s", interaction.channel_id, exc.text)
             await self.tell(interaction, forbidden_text(exc))
 
+    async def run_choice(self, interaction: discord.Interaction, choice: Choice) -> None:
+        """A did-you-mean button was pressed: run its choice."""
+        await self.run_command(interaction, choice.command, choice)
+
     async def tell(self, interaction: discord.Interaction, text: str) -> None:
         """A private line to the person who asked, however far the interaction got."""
         try:
@@ -137,10 +143,8 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     async def send_card(self, interaction: discord.Interaction, card: Card, ctx: Context) -> None:
         """Reply with the card; public cards are remembered and get their voting reactions."""
-        from adapters.discord.commands import ChoiceView
-
         embed = render_embed(card)
-        view = ChoiceView(self, card) if card.choices and card.kind == "did_you_mean" \
+        view = ChoiceView(card, self.run_choice) if card.choices and card.kind == "did_you_mean" \
             else discord.utils.MISSING
         message: discord.Message
         if interaction.response.is_done():
@@ -226,11 +230,12 @@ class ShipbotDiscord(discord.AutoShardedClient):
         future.result(timeout=30)
 
     async def refresh_card(self, channel_id: str, message_id: str) -> None:
-        """Re-render a card from the store and edit the message once."""
-        ref = self.core.store.cards.card_at(PLATFORM, channel_id, message_id)
+        """Re-render a card from the store (off the loop) and edit the message once."""
+        ref = await asyncio.to_thread(self.core.store.cards.card_at, PLATFORM, channel_id,
+                                      message_id)
         if ref is None:
             return
-        embed = render_embed(self.core.card_for(ref))
+        embed = render_embed(await asyncio.to_thread(self.core.card_for, ref))
         channel = self.get_partial_messageable(int(channel_id))
         await channel.get_partial_message(int(message_id)).edit(embed=embed,
                                                                 allowed_mentions=NO_PINGS)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
-from bot.cards import Card, Choice
 from bot.commands import ShipBot
 
 if TYPE_CHECKING:
@@ -31,25 +31,6 @@ def category_choices(core: ShipBot, current: str) -> list[app_commands.Choice[st
     return [app_commands.Choice(name=c[:100], value=c[:100]) for c in found[:MAX_CHOICES]]
 
 
-class ChoiceView(discord.ui.View):
-    """Did-you-mean buttons: pressing one runs that command and posts its card."""
-
-    def __init__(self, client: ShipbotDiscord, card: Card) -> None:
-        super().__init__(timeout=600)
-        for number, choice in enumerate(card.choices[:5]):
-            button: discord.ui.Button[ChoiceView] = discord.ui.Button(
-                label=choice.label[:80], style=discord.ButtonStyle.primary,
-                custom_id=f"shipbot:choose:{number}")
-            button.callback = self._runner(client, choice)  # type: ignore[method-assign]
-            self.add_item(button)
-
-    @staticmethod
-    def _runner(client: ShipbotDiscord, choice: Choice):  # type: ignore[no-untyped-def]
-        async def run(interaction: discord.Interaction) -> None:
-            await client.run_command(interaction, choice.command, choice)
-        return run
-
-
 def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
     """Declare every slash command on the tree."""
     core = client.core
@@ -61,12 +42,13 @@ def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
         await client.tell(interaction, "Sorry, something went wrong on my side; it has been "
                                         "logged. Please try again.")
 
+    # Autocomplete reads the store: off the gateway's event loop, like every store call.
     async def tools_ac(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return tool_choices(core, current)
+        return await asyncio.to_thread(tool_choices, core, current)
 
     async def category_ac(interaction: discord.Interaction,
                           current: str) -> list[app_commands.Choice[str]]:
-        return category_choices(core, current)
+        return await asyncio.to_thread(category_choices, core, current)
 
     @tree.command(name="compare", description="Which should I ship? Compare two to four AI tools")
     @app_commands.describe(tool_a="First tool", tool_b="Second tool", tool_c="Optional third tool",

@@ -68,6 +68,7 @@ class FakeDiscord:
     _loop: asyncio.AbstractEventLoop | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     identified: threading.Event = field(default_factory=threading.Event)
+    shards_identified: list[list[int]] = field(default_factory=list)  # [id, count] per IDENTIFY
 
     @property
     def api_url(self) -> str:
@@ -259,15 +260,17 @@ class FakeDiscord:
             if message["op"] == 1:
                 await ws.send_str(json.dumps({"op": 11}))
             elif message["op"] == 2:
-                await self._ready(ws)
+                shard = message["d"].get("shard") or [0, 1]
+                self.shards_identified.append(list(shard))
+                await self._ready(ws, shard)
         if ws in self._sockets:
             self._sockets.remove(ws)
         return ws
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
+    async def _ready(self, ws: web.WebSocketResponse, shard: list[int]) -> None:
         ready = {"v": 10, "user": user(BOT_ID, bot=True), "session_id": "session",
                  "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                 "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+                 "resume_gateway_url": self.gateway_url, "shard": shard,
                  "application": {"id": str(APP_ID), "flags": 0}, "private_channels": []}
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
         channels = [{"id": str(c), "type": 0, "name": f"channel-{n}", "position": n,
