@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.discord.client import ShipbotDiscord  # noqa: E402
 from adapters.discord.commands import tool_choices  # noqa: E402
-from bot.bootstrap import open_bot  # noqa: E402
+from shipbot.bootstrap import open_bot  # noqa: E402
 from bot.commands import ShipBot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.store import Store  # noqa: E402

@@ -36,7 +36,7 @@ from slack_bolt import App  # noqa: E402
 from adapters.slack.app import SlackAdapter, slack_client  # noqa: E402
 from adapters.slack.lanes import WorkerLanes  # noqa: E402
 from adapters.slack.server import HttpServer  # noqa: E402
-from bot.bootstrap import open_bot  # noqa: E402
+from shipbot.bootstrap import open_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from tests.fakes.slack import signed_headers  # noqa: E402
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.bootstrap import open_store  # noqa: E402
+from shipbot.bootstrap import open_store  # noqa: E402
 from bot.models import slugify  # noqa: E402
 from bot.store import Store  # noqa: E402
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import open_store
+from shipbot.bootstrap import open_store
 from bot.commands import ShipBot
 from bot.models import Bundle, Context, Review, Tool
 from bot.store import Store

@@ -210,8 +210,8 @@ def new_tool_file(tmp_path: Path, tool_id: str = "copilot-voice", vendor: str = 
 
 
 def run_cli(db: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot --db DB ARGS...` in its own process."""
-    return subprocess.run([sys.executable, "-m", "bot", "--db", str(db), *args],
+    """Run `python -m shipbot --db DB ARGS...` in its own process."""
+    return subprocess.run([sys.executable, "-m", "shipbot", "--db", str(db), *args],
                           capture_output=True, text=True, timeout=120)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import cli
+from shipbot.cli import cli
 from bot.store import SCHEMA_VERSION, Store
 
 
@@ -84,7 +84,7 @@ def test_installed_console_script(tmp_path: Path) -> None:
     assert 0 == done.returncode, done.stderr
     assert "Ship Claude 4 API" in done.stdout
     assert (tmp_path / "sub.db").exists()
-    module = subprocess.run([sys.executable, "-m", "bot", "verdict", "nothing-like-this"],
+    module = subprocess.run([sys.executable, "-m", "shipbot", "verdict", "nothing-like-this"],
                             capture_output=True, text=True, env=env, timeout=60)
     assert 1 == module.returncode
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.bootstrap import open_bot
-from bot.cli import cli
+from shipbot.bootstrap import open_bot
+from shipbot.cli import cli
 from bot.models import Context
 from bot.store import CardRef, Store
 from bot.storage.copying import TABLES, count_rows

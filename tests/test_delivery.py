@@ -132,7 +132,7 @@ def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> N
     db = tmp_path / "kill.db"
     store = Store.open(db)
     bot = ShipBot(store)
-    from bot.bootstrap import open_store
+    from shipbot.bootstrap import open_store
 
     open_store(db)
     channels = [f"C{n:02d}" for n in range(30)]
@@ -145,7 +145,7 @@ def test_kill_9_mid_dispatch_loses_nothing(tmp_path: Path, fake: FakeSlack) -> N
            "SHIPBOT_DISPATCH_POLL": "0.2"}
     env.pop("SLACK_APP_TOKEN", None)
     env.pop("DISCORD_TOKEN", None)
-    command = [sys.executable, "-m", "bot", "run", "--port", "0", "--rate", "50"]
+    command = [sys.executable, "-m", "shipbot", "run", "--port", "0", "--rate", "50"]
 
     first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from shipbot.cli import cli
 from bot.importer import ImportFileError, import_files, read_bundle
 from bot.store import Store
 

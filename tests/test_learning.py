@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from benchmarks.bench_names import DATA
 from bot.cards import Card
-from bot.cli import cli
+from shipbot.cli import cli
 from bot.commands import ShipBot
 from bot.learned import LearnedAliases
 from bot.models import Bundle, Context

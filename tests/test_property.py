@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.bootstrap import open_store
+from shipbot.bootstrap import open_store
 from bot.cards import Card
 from bot.commands import ShipBot
 from bot.models import Context

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.bootstrap import open_bot
+from shipbot.bootstrap import open_bot
 from bot.dispatch import delivery_rows
 from bot.models import Context
 from tests.fakes.discord import FakeDiscord
@@ -28,7 +28,7 @@ def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
            "DISCORD_TOKEN": "discord-run", "DISCORD_API_URL": fake_discord.api_url,
            "SHIPBOT_DISPATCH_POLL": "0.2"}
     env.pop("SLACK_APP_TOKEN", None)
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", "0"], env=env,
+    process = subprocess.Popen([sys.executable, "-m", "shipbot", "run", "--port", "0"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert fake_discord.wait_for(lambda: bool(fake_discord.of("PUT", r"/commands$")), 30)
@@ -63,7 +63,7 @@ def test_run_answers_slack_over_http_with_worker_processes(tmp_path: Path,
            "SHIPBOT_SLACK_WORKERS": "2"}
     for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
         env.pop(key, None)
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1",
+    process = subprocess.Popen([sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1",
                                 "--port", "0"], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     lines: list[str] = []

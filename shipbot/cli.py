@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.bootstrap import open_bot, open_store
+from shipbot.bootstrap import open_bot, open_store
 from bot.cards import Card
 from bot.commands import ShipBot
 from bot.config import Settings
@@ -266,8 +266,8 @@ def aliases_remove(env: Env, words: tuple[str, ...], tool_id: str | None) -> Non
 @pass_env
 def run(env: Env, host: str, port: int, rate: float) -> None:
     """Run every adapter whose credentials are set, plus the delivery dispatchers."""
-    from adapters.runner import CannotStart, NothingToRun
-    from adapters.runner import run as run_adapters
+    from shipbot.runner import CannotStart, NothingToRun
+    from shipbot.runner import run as run_adapters
 
     logging.getLogger().setLevel(min(logging.getLogger().level, logging.INFO))
     try:

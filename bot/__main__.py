@@ -1,5 +1,0 @@
-"""`python -m bot` is the `shipbot` command."""
-
-from bot.cli import main
-
-main()

@@ -1,0 +1,5 @@
+"""`python -m shipbot` is the `shipbot` command."""
+
+from shipbot.cli import main
+
+main()
