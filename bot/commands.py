@@ -228,30 +228,34 @@ class ShipBot:
         return info_card("Vote", [message, f"Community now: {ship} ship / {skip} skip."])
 
     def card_vote(self, ctx: Context, ref: CardRef, position: int, choice: Verdict,
-                  added: bool, at: float | None = None) -> bool:
+                  added: bool, at: float | None = None, via: str = "reaction") -> bool:
         """A reaction or button on a card at the platform's time `at` (now, if not given);
         returns True if a tool's vote changed.
 
         One vote per person and card: on a compare card it picks one tool to ship, on a verdict
-        card it is ship or skip; the latest option added counts. Changes are applied in `at`
-        order whatever order they arrive in (see bot.storage.votes)."""
+        card it is ship or skip; the latest option added, by reaction or button, counts.
+        Changes are applied in `at` order whatever order they arrive in (bot.storage.votes)."""
         option = card_option(ref, position, "ship" if ref.kind == "compare" else choice)
         if option is None:
             return False
         at = time.time() if at is None else at
-        votes = self.store.votes
         with self.store.transaction():
-            if not votes.card_event(ref, ctx.user, option, added, at):
+            if not self.store.votes.card_event(ref, ctx.user, option, added, at, via):
                 return False  # the same or a later change of this option is kept already
-            chosen, latest = votes.card_choice(ref, ctx.user)
-            changed = False
-            for tool, value in tool_votes(ref, chosen).items():
-                key = (ref.platform, ref.workspace, ctx.user, tool)
-                if value:
-                    changed |= votes.cast(*key, value, at=latest, source=source_of(ref))
-                else:
-                    changed |= votes.withdraw(*key, at=latest, source=source_of(ref))
-            return changed
+            return self._settle(ref, ctx.user)
+
+    def _settle(self, ref: CardRef, user: str) -> bool:
+        """Bring a person's tool votes in line with their vote on the card; True if changed."""
+        votes = self.store.votes
+        chosen, latest = votes.card_choice(ref, user)
+        changed = False
+        for tool, value in tool_votes(ref, chosen).items():
+            key = (ref.platform, ref.workspace, user, tool)
+            if value:
+                changed |= votes.cast(*key, value, at=latest, source=source_of(ref))
+            else:
+                changed |= votes.withdraw(*key, at=latest, source=source_of(ref))
+        return changed
 
     def card_reaction(self, ctx: Context, ref: CardRef, meaning: int | str, added: bool,
                       at: float | None = None) -> bool:
@@ -266,13 +270,40 @@ class ShipBot:
 
     def card_button(self, ctx: Context, ref: CardRef, position: int, choice: Verdict,
                     at: float | None = None) -> bool:
-        """A vote button: the first press records the vote, pressing it again withdraws it."""
+        """A vote button: the first press records the vote, pressing it again withdraws it
+        (and with it a reaction for the same option: one vote per person and card)."""
         option = card_option(ref, position, "ship" if ref.kind == "compare" else choice)
         if option is None:
             return False
+        at = time.time() if at is None else at
         with self.store.transaction():
             current, _ = self.store.votes.card_choice(ref, ctx.user)
-            return self.card_vote(ctx, ref, position, choice, added=current != option, at=at)
+            if current != option:
+                return self.card_vote(ctx, ref, position, choice, True, at, via="button")
+            for via in ("button", "reaction"):
+                self.store.votes.card_event(ref, ctx.user, option, False, at, via)
+            return self._settle(ref, ctx.user)
+
+    def heal_card(self, ref: CardRef, shown: dict[str, set[int | str]], at: float) -> bool:
+        """Make the store's reaction votes on a card match what the platform shows (each
+        person's reactions, as meanings: a column or ship/skip), as of `at`, the time the
+        platform was read. Reactions missed while no replica was listening are added, ones
+        removed meanwhile are withdrawn; button votes are left alone. True if a vote changed."""
+        wanted = {user: {o for m in meanings if (o := _option(ref, m)) is not None}
+                  for user, meanings in shown.items()}
+        changed = False
+        with self.store.transaction():
+            stored = self.store.votes.reactions(ref)
+            for user in set(wanted) | set(stored):
+                have, want = stored.get(user, set()), wanted.get(user, set())
+                if have == want:
+                    continue
+                for option in sorted(want - have):
+                    self.store.votes.card_event(ref, user, option, True, at, "reaction")
+                for option in sorted(have - want):
+                    self.store.votes.card_event(ref, user, option, False, at, "reaction")
+                changed |= self._settle(ref, user)
+        return changed
 
     def card_for(self, ref: CardRef) -> Card:
         """The fresh card a stored card message shows (after votes change its counts)."""
@@ -362,3 +393,10 @@ def _is_number(text: str) -> bool:
 def _clip(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _option(ref: CardRef, meaning: int | str) -> str | None:
+    """The card option a reaction's meaning stands for on this card, if any."""
+    if isinstance(meaning, int):
+        return card_option(ref, meaning, "ship") if ref.kind == "compare" else None
+    return card_option(ref, 0, meaning) if ref.kind == "verdict" else None

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     learn_users: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_USERS")
     learn_workspaces: int = Field(default=2, ge=1, le=1000, alias="SHIPBOT_LEARN_WORKSPACES")
     dispatch_poll_seconds: float = Field(default=2.0, alias="SHIPBOT_DISPATCH_POLL")
+    # On start (and, on Discord, after a gateway session that could not be resumed) a replica
+    # re-reads the reactions on cards this recent and corrects the store; at most this many
+    # platform reads a second.
+    heal_days: float = Field(default=7.0, ge=0, alias="SHIPBOT_HEAL_DAYS")
+    heal_rate: float = Field(default=1.0, gt=0, alias="SHIPBOT_HEAL_RATE")
     # Threads that run blocking core and store work for the event loop (per replica).
     store_threads: int = Field(default=8, ge=1, le=64, alias="SHIPBOT_STORE_THREADS")
 

@@ -99,6 +99,14 @@ async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, r
         closers.append(runner.cleanup)
     start_dispatcher(Dispatcher(bot.store, SlackPoster(adapter), rate=rate), dispatch_stop,
                      settings.dispatch_poll_seconds)
+    # Reactions added or removed while no replica was listening (Slack does not send again an
+    # event that was acknowledged, nor one that never reached a live replica in time).
+    healing = asyncio.create_task(adapter.heal_recent(), name="slack-heal")
+
+    async def stop_healing() -> None:
+        healing.cancel()
+
+    closers.append(stop_healing)
     return closers
 
 

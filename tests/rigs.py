@@ -50,8 +50,10 @@ class LoopThread:
 class SlackRig:
     """The bot's HTTP endpoint plus the fake Slack, and helpers to send it signed requests."""
 
-    def __init__(self, fake: FakeSlack, adapter: SlackAdapter, port: int) -> None:
+    def __init__(self, fake: FakeSlack, adapter: SlackAdapter, port: int,
+                 loop: LoopThread | None = None) -> None:
         self.fake, self.adapter, self.port = fake, adapter, port
+        self.loop = loop
         self.url = f"http://127.0.0.1:{port}/slack/events"
         self._events = 0
         self._clock = 0
@@ -93,6 +95,8 @@ class SlackRig:
                  event_id: str | None = None, retry: int | None = None,
                  event_ts: str | None = None) -> tuple[int, str]:
         self._events += 1
+        if not retry:
+            self.fake.show("C1", ts, name, user, added)
         body = json.dumps({
             "type": "event_callback", "team_id": "T1", "api_app_id": "A1", "token": "x",
             "event_id": event_id or f"Ev{self._events}", "event_time": int(time.time()),
@@ -132,7 +136,7 @@ def serving(fake: FakeSlack, bot: ShipBot, settings: Settings | None = None) -> 
     loop = LoopThread()
     runner, port = loop.call(serve_http(adapter, "127.0.0.1", 0))
     try:
-        yield SlackRig(fake, adapter, port)
+        yield SlackRig(fake, adapter, port, loop)
     finally:
         loop.call(runner.cleanup())
         loop.call(adapter.close())

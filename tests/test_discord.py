@@ -250,3 +250,34 @@ def test_shard_settings_are_checked() -> None:
                                ("3-1", 4, "runs backwards")):
         with pytest.raises(ValidationError, match=reason):
             Settings(discord_shard_ids=ids, discord_shard_count=count)
+
+
+def test_reactions_missed_while_down_are_healed_on_a_new_session(fake_discord, bot,  # type: ignore[no-untyped-def]
+                                                                 store: Store) -> None:
+    from adapters.discord.client import ShipbotDiscord
+    from tests.rigs import discord_settings
+
+    def client() -> ShipbotDiscord:
+        return ShipbotDiscord(bot, discord_settings(fake_discord, bot.store.location),
+                              refresh_delay=0.2, guild_ready_timeout=0.1)
+
+    rig = DiscordRig(fake_discord, client()).start()
+    message_id = rig.compare_card()
+    fake_discord.react(message_id, "🅰️", uid=61)
+    fake_discord.react(message_id, "🅰️", uid=62)
+    assert fake_discord.wait_for(lambda: store.votes.community([CLAUDE]) == {CLAUDE: (2, 0)})
+    rig.stop()
+    # While no replica holds the shard: 61 takes 🅰️ off, 63 reacts 🅱️, a bot reacts too.
+    fake_discord.show(message_id, "🅰️", 61, add=False)
+    fake_discord.show(message_id, "🅱️", 63)
+    fake_discord.bot_ids.add(64)
+    fake_discord.show(message_id, "🅱️", 64)
+    rig = DiscordRig(fake_discord, client()).start()  # a new session: READY, then healing
+    try:
+        assert fake_discord.wait_for(lambda: store.votes.community([CLAUDE, AZURE])
+                                     == {CLAUDE: (1, 0), AZURE: (1, 0)})
+        assert fake_discord.wait_for(lambda: any(
+            "1 ship / 0 skip" in _embed_text(c.body) for c in
+            fake_discord.of("PATCH", rf"/channels/{CHANNEL_ID}/messages/{message_id}$")))
+    finally:
+        rig.stop()

@@ -268,3 +268,27 @@ def test_a_store_failure_is_not_acknowledged(rig: SlackRig, store: Store) -> Non
     assert {CLAUDE: (0, 0)} == store.votes.community([CLAUDE])
     assert 200 == rig.reaction(ts, "a", event_id="EvBroken", retry=1)[0]  # Slack's retry
     assert {CLAUDE: (1, 0)} == store.votes.community([CLAUDE])
+
+
+def test_reactions_missed_while_down_are_healed(fake: FakeSlack, bot: ShipBot,
+                                                store: Store) -> None:
+    with serving(fake, bot) as rig:
+        rig.command("/compare", "claude azure")
+        ts = "1700000001.000100"
+        rig.reaction(ts, "a", user="U2")
+        rig.reaction(ts, "a", user="U3")
+        rig.click("shipbot_vote_1", json.dumps({"pos": 1, "choice": "ship"}), ts, user="U6")
+    assert {CLAUDE: (2, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
+    # No replica is listening: U2 takes 🅰 off, U4 reacts 🅱, another bot and ours react too.
+    fake.show("C1", ts, "a", "U2", added=False)
+    fake.show("C1", ts, "b", "U4")
+    fake.show("C1", ts, "b", "UBOT")
+    fake.bot_users.add("UOTHERBOT")
+    fake.show("C1", ts, "a", "UOTHERBOT")
+    with serving(fake, bot) as rig:  # a replica starts and re-reads its recent cards
+        assert 1 == rig.loop.call(rig.adapter.heal_recent())
+        assert {CLAUDE: (1, 0), AZURE: (2, 0)} == store.votes.community([CLAUDE, AZURE])
+        assert rig.fake.wait_for(lambda: any("2 ship / 0 skip" in _texts(u["blocks"])
+                                             for u in rig.fake.of("chat.update")))
+        assert 0 == rig.loop.call(rig.adapter.heal_recent())  # in line now
+    assert ["C1"] == [c["channel"] for c in fake.of("reactions.get")][:1]

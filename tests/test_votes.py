@@ -81,3 +81,18 @@ def test_a_button_press_toggles_in_platform_order(bot: ShipBot, store: Store) ->
     assert bot.card_button(ctx, COMPARE, 1, "ship", at=3.0)
     assert bot.card_reaction(ctx, COMPARE, 0, added=True, at=4.0)  # a reaction after it wins
     assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
+
+
+def test_healing_brings_reaction_votes_in_line_and_leaves_buttons(bot: ShipBot,
+                                                                  store: Store) -> None:
+    bot.card_reaction(_ctx("U1"), COMPARE, 0, added=True, at=1.0)  # stored, then removed unseen
+    bot.card_reaction(_ctx("U2"), COMPARE, 0, added=True, at=2.0)  # stored and still shown
+    bot.card_button(_ctx("U3"), COMPARE, 1, "ship", at=3.0)  # a button vote: no reaction
+    # While no replica listened: U1 took their reaction off, U4 reacted 🅱, U2 added 🅱 too.
+    shown: dict[str, set[int | str]] = {"U2": {0, 1}, "U4": {1}, "UBOT": set()}
+    assert bot.heal_card(COMPARE, shown, at=10.0)
+    assert {CLAUDE: (0, 0), AZURE: (3, 0)} == store.votes.community([CLAUDE, AZURE])
+    assert not bot.heal_card(COMPARE, shown, at=11.0)  # already in line: nothing changes
+    # A reaction event newer than the reading still counts.
+    assert bot.card_reaction(_ctx("U4"), COMPARE, 1, added=False, at=12.0)
+    assert {CLAUDE: (0, 0), AZURE: (2, 0)} == store.votes.community([CLAUDE, AZURE])

@@ -7,6 +7,7 @@ import functools
 import logging
 import time
 from collections.abc import Hashable
+from datetime import UTC, datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
 
 import discord
@@ -91,6 +92,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
         # Votes are written off the event loop (a busy database must not stall the gateway)
         # by one thread, so each user's add and remove land in the order they happened.
         self._votes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="discord-votes")
+        self._healing: set[asyncio.Task[int]] = set()
         register(self.tree, self)
 
     async def setup_hook(self) -> None:
@@ -103,8 +105,10 @@ class ShipbotDiscord(discord.AutoShardedClient):
         log.info("synced %d commands %s", len(synced), f"to guild {guild.id}" if guild else "globally")
 
     async def close(self) -> None:
-        """Stop card refreshes, then disconnect."""
+        """Stop card refreshes and healing, then disconnect."""
         self.refresher.cancel_all()
+        for task in list(self._healing):
+            task.cancel()
         await super().close()
 
     # ---- answering -----------------------------------------------------------------------
@@ -239,6 +243,60 @@ class ShipbotDiscord(discord.AutoShardedClient):
         channel = self.get_partial_messageable(int(channel_id))
         await channel.get_partial_message(int(message_id)).edit(embed=embed,
                                                                 allowed_mentions=NO_PINGS)
+
+    # ---- healing: reactions missed while no replica held the shard -----------------------
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard started a new gateway session (at start, or when one could not be
+        resumed): events of the gap are lost for good, so re-read its recent cards."""
+        task = asyncio.create_task(self.heal_recent(shard_id), name=f"discord-heal-{shard_id}")
+        self._healing.add(task)
+        task.add_done_callback(self._healing.discard)
+
+    async def heal_recent(self, shard_id: int | None = None) -> int:
+        """Re-read the reactions on recent cards in one shard's guilds (all, if None), paced
+        by SHIPBOT_HEAL_RATE; bring the store's reaction votes in line. Returns cards changed."""
+        since = (datetime.now(UTC) - timedelta(days=self.settings.heal_days)).isoformat(
+            timespec="seconds")
+        refs = await asyncio.to_thread(self.core.store.cards.recent, PLATFORM, since)
+        mine = [r for r in refs if shard_id is None or self._shard_of(r.workspace) == shard_id]
+        changed = 0
+        for n, ref in enumerate(mine):
+            if n:
+                await asyncio.sleep(1 / self.settings.heal_rate)
+            try:
+                changed += await self.heal_card(ref)
+            except (discord.HTTPException, OSError) as exc:
+                log.warning("discord: could not re-read reactions on %s/%s: %s", ref.channel,
+                            ref.message_id, exc.__class__.__name__)
+        if mine:
+            log.info("discord: re-read reactions on %d recent card(s), %d corrected", len(mine),
+                     changed)
+        return changed
+
+    def _shard_of(self, workspace: str) -> int:
+        """The shard a guild's events come through (direct messages: shard 0)."""
+        if not workspace.isdigit():
+            return 0
+        return (int(workspace) >> 22) % (self.shard_count or 1)
+
+    async def heal_card(self, ref: CardRef) -> bool:
+        """One card: the reactions Discord shows now, made the store's reaction votes."""
+        channel = self.get_partial_messageable(int(ref.channel))
+        read_at = time.time()
+        message = await channel.fetch_message(int(ref.message_id))
+        shown: dict[str, set[int | str]] = {}
+        for reaction in message.reactions:
+            meaning = emoji_meaning(str(reaction.emoji))
+            if meaning is None:
+                continue
+            async for person in reaction.users(limit=None):
+                if not person.bot:
+                    shown.setdefault(str(person.id), set()).add(meaning)
+        if await asyncio.to_thread(self.core.heal_card, ref, shown, read_at):
+            self.refresher.touch((ref.channel, ref.message_id))
+            return True
+        return False
 
     # ---- deliveries ----------------------------------------------------------------------
 

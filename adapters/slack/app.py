@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
+from datetime import UTC, datetime, timedelta
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -93,6 +95,7 @@ class SlackAdapter:
         self.installations: StoreInstallationStore | None = None
         self._clients: dict[str, AsyncWebClient] = {}
         self._bots: dict[str, bool] = {}
+        self._bot_users: dict[str, str] = {}
         self.in_flight: set[asyncio.Task[Any]] = set()
         self.app = self._build_app()
         from adapters.slack.listeners import register
@@ -229,6 +232,57 @@ class SlackAdapter:
         blocks, text = render(await self.run(self.bot.card_for, ref))
         client = await self.client_for(workspace)
         await client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
+
+    # ---- healing: reactions missed while no replica was listening -------------------------
+
+    async def heal_recent(self) -> int:
+        """Re-read the reactions on recent cards (reactions.get, paced by SHIPBOT_HEAL_RATE)
+        and bring the store's reaction votes in line; returns how many cards changed."""
+        since = (datetime.now(UTC) - timedelta(days=self.settings.heal_days)).isoformat(
+            timespec="seconds")
+        refs = await self.run(self.bot.store.cards.recent, PLATFORM, since)
+        changed = 0
+        for n, ref in enumerate(refs):
+            if n:
+                await asyncio.sleep(1 / self.settings.heal_rate)
+            try:
+                changed += await self.heal_card(ref)
+            except (SlackApiError, LookupError, OSError) as exc:
+                log.warning("slack: could not re-read reactions on %s/%s: %s", ref.channel,
+                            ref.message_id, exc.__class__.__name__)
+        if refs:
+            log.info("slack: re-read reactions on %d recent card(s), %d corrected", len(refs),
+                     changed)
+        return changed
+
+    async def heal_card(self, ref: CardRef) -> bool:
+        """One card: what Slack shows now, made the store's reaction votes."""
+        client = await self.client_for(ref.workspace)
+        read_at = time.time()
+        answer = await client.reactions_get(channel=ref.channel, timestamp=ref.message_id,
+                                            full=True)
+        shown: dict[str, set[int | str]] = {}
+        for reaction in (answer.get("message") or {}).get("reactions") or []:
+            meaning = REACTION_MEANINGS.get(str(reaction.get("name", "")).split("::", 1)[0])
+            if meaning is None:
+                continue
+            for user in reaction.get("users") or []:
+                shown.setdefault(str(user), set()).add(meaning)
+        bot_user = await self._bot_user_id(client)
+        for user in list(shown):
+            if user == bot_user or await self._is_bot(client, user):
+                del shown[user]
+        if await self.run(self.bot.heal_card, ref, shown, read_at):
+            self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
+            return True
+        return False
+
+    async def _bot_user_id(self, client: AsyncWebClient) -> str:
+        """Our own user id in a workspace (auth.test, remembered per token)."""
+        token = str(client.token)
+        if token not in self._bot_users:
+            self._bot_users[token] = str((await client.auth_test()).get("user_id", ""))
+        return self._bot_users[token]
 
     # ---- votes: stored before the acknowledgement ----------------------------------------
 

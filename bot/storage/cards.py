@@ -47,3 +47,11 @@ class CardMessages:
         if row is None:
             return None
         return CardRef(platform, row[0], channel, message_id, row[1], tuple(json.loads(row[2])))
+
+    def recent(self, platform: str, since: str, limit: int = 10_000) -> list[CardRef]:
+        """A platform's cards posted since `since` (ISO time), newest first."""
+        rows = self.db.execute(
+            "SELECT workspace, channel, message_id, kind, tool_ids FROM card_messages "
+            "WHERE platform = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?",
+            [platform, since, limit])
+        return [CardRef(platform, w, c, m, k, tuple(json.loads(t))) for w, c, m, k, t in rows]

@@ -113,9 +113,11 @@ def m006_ordered_votes(engine: Engine) -> None:
         engine,
         "ALTER TABLE votes ADD COLUMN ts DOUBLE PRECISION NOT NULL DEFAULT 0",
         "ALTER TABLE votes ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+        # via: reaction or button; re-reading a card's reactions corrects only the first.
         'CREATE TABLE card_votes (platform TEXT, channel TEXT, message_id TEXT, "user" TEXT, '
-        "option TEXT, added INTEGER, ts DOUBLE PRECISION, PRIMARY KEY (platform, channel, "
-        'message_id, "user", option))',
+        "option TEXT, via TEXT, added INTEGER, ts DOUBLE PRECISION, PRIMARY KEY (platform, "
+        'channel, message_id, "user", option, via))',
+        "CREATE INDEX idx_card_messages_recent ON card_messages (platform, created_at)",
     )
 
 

@@ -57,20 +57,21 @@ class Votes:
             [platform, workspace, user, tool_id]).fetchone()
         return row[0] if row and row[0] else None
 
-    def card_event(self, ref: CardRef, user: str, option: str, added: bool, at: float) -> bool:
-        """Keep one add or remove of an option on a card, unless a later one is kept already;
-        True if it was newer."""
+    def card_event(self, ref: CardRef, user: str, option: str, added: bool, at: float,
+                   via: str) -> bool:
+        """Keep one add or remove of an option on a card (by reaction or button), unless a
+        later one is kept already; True if it was newer."""
         return self.db.execute(
-            'INSERT INTO card_votes (platform, channel, message_id, "user", option, added, ts) '
-            'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, channel, message_id, "user", '
-            "option) DO UPDATE SET added = excluded.added, ts = excluded.ts "
+            'INSERT INTO card_votes (platform, channel, message_id, "user", option, via, added, '
+            'ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (platform, channel, message_id, '
+            '"user", option, via) DO UPDATE SET added = excluded.added, ts = excluded.ts '
             "WHERE card_votes.ts < excluded.ts",
-            [ref.platform, ref.channel, ref.message_id, user, option, int(added), at]
+            [ref.platform, ref.channel, ref.message_id, user, option, via, int(added), at]
         ).rowcount > 0
 
     def card_choice(self, ref: CardRef, user: str) -> tuple[str | None, float]:
-        """A person's vote on a card (their latest added option, or None) and the time of
-        their latest change on it."""
+        """A person's vote on a card (their latest added option, by reaction or button, or
+        None) and the time of their latest change on it."""
         rows = self.db.execute(
             'SELECT option, added, ts FROM card_votes WHERE platform = ? AND channel = ? AND '
             'message_id = ? AND "user" = ? ORDER BY ts DESC, option',
@@ -80,13 +81,16 @@ class Votes:
         chosen = next((row[0] for row in rows if row[1]), None)
         return chosen, float(rows[0][2])
 
-    def card_voters(self, ref: CardRef) -> dict[str, set[str]]:
-        """Every person with an option added on a card, and those options (for healing)."""
+    def reactions(self, ref: CardRef) -> dict[str, set[str]]:
+        """Each person's options added by reaction on a card, as the store has them."""
         out: dict[str, set[str]] = {}
-        for user, option in self.db.execute(
-                'SELECT "user", option FROM card_votes WHERE platform = ? AND channel = ? AND '
-                "message_id = ? AND added = 1", [ref.platform, ref.channel, ref.message_id]):
-            out.setdefault(user, set()).add(option)
+        for user, option, added in self.db.execute(
+                'SELECT "user", option, added FROM card_votes WHERE platform = ? AND '
+                "channel = ? AND message_id = ? AND via = 'reaction'",
+                [ref.platform, ref.channel, ref.message_id]):
+            options = out.setdefault(user, set())
+            if added:
+                options.add(option)
         return out
 
     def community(self, tool_ids: Iterable[str]) -> dict[str, tuple[int, int]]:

@@ -69,6 +69,9 @@ class FakeDiscord:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     identified: threading.Event = field(default_factory=threading.Event)
     shards_identified: list[list[int]] = field(default_factory=list)  # [id, count] per IDENTIFY
+    # Who shows each reaction on a message: (message id, emoji) -> user ids, in order.
+    reactors: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    bot_ids: set[int] = field(default_factory=set)  # other bots' user ids
 
     @property
     def api_url(self) -> str:
@@ -146,8 +149,27 @@ class FakeDiscord:
 
     def react(self, message_id: int, emoji: str, uid: int = 42, add: bool = True,
               bot: bool = False, channel_id: int = CHANNEL_ID) -> None:
-        """Push MESSAGE_REACTION_ADD or _REMOVE."""
+        """A person reacts: the message shows it, and MESSAGE_REACTION_ADD or _REMOVE is pushed."""
+        if bot:
+            self.bot_ids.add(uid)
+        self.show(message_id, emoji, uid, add)
         self.dispatch(*reaction_event(message_id, emoji, uid, add, bot, channel_id))
+
+    def show(self, message_id: int, emoji: str, uid: int, add: bool = True) -> None:
+        """Change what a message shows, with no gateway event (as when no one listened)."""
+        with self._lock:
+            users = self.reactors.setdefault((message_id, emoji), [])
+            if add and uid not in users:
+                users.append(uid)
+            elif not add and uid in users:
+                users.remove(uid)
+
+    def _reactions_of(self, message_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return [{"emoji": {"id": None, "name": e}, "count": len(u), "me": BOT_ID in u,
+                     "count_details": {"burst": 0, "normal": len(u)}, "burst_colors": [],
+                     "me_burst": False, "burst_me": False}
+                    for (mid, e), u in self.reactors.items() if mid == message_id and u]
 
     def original(self, token: str) -> dict[str, Any] | None:
         """The message an interaction's callback created."""
@@ -208,17 +230,25 @@ class FakeDiscord:
             channel, mid = int(m.group(1)), int(m.group(2))
             if channel in self.forbidden_channels:
                 return _json({"message": "Missing Permissions", "code": 50013}, 403)
+            self.show(mid, unquote(m.group(3)), BOT_ID)
             asyncio.ensure_future(self._dispatch("MESSAGE_REACTION_ADD", {
                 "user_id": str(BOT_ID), "channel_id": str(channel), "message_id": str(mid),
                 "guild_id": str(GUILD_ID), "emoji": {"id": None, "name": unquote(m.group(3))},
                 "member": member(BOT_ID, bot=True), "type": 0, "burst": False,
                 "burst_colors": []}))
             return web.Response(status=204)
+        if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/reactions/([^/]+)", path):
+            after = int(request.query.get("after", "0"))
+            limit = int(request.query.get("limit", "25"))
+            with self._lock:
+                ids = sorted(self.reactors.get((int(m.group(2)), unquote(m.group(3))), []))
+            return _json([user(uid, bot=uid == BOT_ID or uid in self.bot_ids)
+                          for uid in ids if uid > after][:limit])
         if m := re.fullmatch(r"/channels/(\d+)/messages/(\d+)", path):
             mid = int(m.group(2))
             message = self.messages.setdefault(mid, self._message(int(m.group(1)), {}))
             message.update({k: v for k, v in body.items() if k in ("embeds", "content")})
-            return _json(message)
+            return _json({**message, "reactions": self._reactions_of(mid)})
         if m := re.fullmatch(r"/channels/(\d+)/messages", path):
             channel = int(m.group(1))
             if self.rate_limit_next > 0:

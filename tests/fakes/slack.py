@@ -42,6 +42,8 @@ class FakeSlack:
     post_delay: float = 0.0  # seconds each chat.postMessage takes (for kill-mid-dispatch tests)
     port: int = 0
     _ts: int = 0
+    # What each message shows: (channel, ts) -> reaction name -> users, in the order they reacted.
+    shown: dict[tuple[str, str], dict[str, list[str]]] = field(default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = None
     _envelopes: asyncio.Queue[dict[str, Any]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -59,6 +61,15 @@ class FakeSlack:
     def wait_for(self, check: Callable[[], bool], timeout: float = 10.0) -> bool:
         """Poll until `check()` is true or the timeout passes (bounded)."""
         return wait_for(check, timeout)
+
+    def show(self, channel: str, ts: str, name: str, user: str, added: bool = True) -> None:
+        """Change what a message shows (a reaction added or taken off), as Slack would."""
+        with self._lock:
+            users = self.shown.setdefault((channel, ts), {}).setdefault(name, [])
+            if added and user not in users:
+                users.append(user)
+            elif not added and user in users:
+                users.remove(user)
 
     def send_envelope(self, envelope: dict[str, Any]) -> None:
         """Push a Socket Mode envelope to the connected client."""
@@ -94,6 +105,14 @@ class FakeSlack:
                         "authed_user": {"id": "U9"}, "is_enterprise_install": False})
         if method == "apps.connections.open":
             return _ok({"url": f"ws://127.0.0.1:{self.port}/ws"})
+        if method == "reactions.get":
+            with self._lock:
+                found = self.shown.get((str(params.get("channel")), str(params.get("timestamp"))),
+                                       {})
+                reactions = [{"name": n, "users": list(u), "count": len(u)}
+                             for n, u in found.items() if u]
+            return _ok({"type": "message", "channel": params.get("channel"),
+                        "message": {"ts": params.get("timestamp"), "reactions": reactions}})
         if method == "users.info":
             user = params.get("user", "")
             return _ok({"user": {"id": user, "is_bot": user in self.bot_users}})
