@@ -240,6 +240,7 @@ class ShipBot:
             return False
         at = time.time() if at is None else at
         with self.store.transaction():
+            self.store.votes.hold(ref, ctx.user)
             if not self.store.votes.card_event(ref, ctx.user, option, added, at, via):
                 return False  # the same or a later change of this option is kept already
             return self._settle(ref, ctx.user)
@@ -277,6 +278,7 @@ class ShipBot:
             return False
         at = time.time() if at is None else at
         with self.store.transaction():
+            self.store.votes.hold(ref, ctx.user)
             current, _ = self.store.votes.card_choice(ref, ctx.user)
             if current != option:
                 return self.card_vote(ctx, ref, position, choice, True, at, via="button")
@@ -295,9 +297,11 @@ class ShipBot:
         with self.store.transaction():
             stored = self.store.votes.reactions(ref)
             for user in set(wanted) | set(stored):
-                have, want = stored.get(user, set()), wanted.get(user, set())
-                if have == want:
+                want = wanted.get(user, set())
+                if stored.get(user, set()) == want:
                     continue
+                self.store.votes.hold(ref, user)  # then read again: an event may have landed
+                have = self.store.votes.reactions(ref).get(user, set())
                 for option in sorted(want - have):
                     self.store.votes.card_event(ref, user, option, True, at, "reaction")
                 for option in sorted(have - want):

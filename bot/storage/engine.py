@@ -94,6 +94,11 @@ class Engine(ABC):
         """Record the migration number (inside the migrating transaction)."""
 
     @abstractmethod
+    def lock(self, key: str) -> None:
+        """Inside a transaction: wait until no other transaction holds `key`, then hold it
+        until this one ends (serializes read-then-write work on one thing)."""
+
+    @abstractmethod
     def lock_for_migration(self) -> None:
         """Inside a transaction: make other processes wait until this migration commits."""
 
@@ -187,6 +192,9 @@ class SqliteEngine(Engine):
     def set_schema_version(self, version: int) -> None:
         """PRAGMA user_version = N."""
         self.execute(f"PRAGMA user_version = {int(version)}")
+
+    def lock(self, key: str) -> None:
+        """BEGIN IMMEDIATE already serializes every writing transaction."""
 
     def lock_for_migration(self) -> None:
         """BEGIN IMMEDIATE already holds the write lock."""
@@ -292,6 +300,11 @@ class PostgresEngine(Engine):
         """Replace the recorded number."""
         self.execute("DELETE FROM schema_version")
         self.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+
+    def lock(self, key: str) -> None:
+        """A transaction-scoped advisory lock on the key's hash (READ COMMITTED would let two
+        transactions read the same state and both write)."""
+        self.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", [key])
 
     def lock_for_migration(self) -> None:
         """A transaction-scoped advisory lock: a second replica waits, then sees it done."""

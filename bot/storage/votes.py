@@ -57,6 +57,11 @@ class Votes:
             [platform, workspace, user, tool_id]).fetchone()
         return row[0] if row and row[0] else None
 
+    def hold(self, ref: CardRef, user: str) -> None:
+        """Inside a transaction: one change at a time to a person's vote on a card, on every
+        replica (their vote is read, then written)."""
+        self.db.lock(f"vote:{ref.platform}:{ref.channel}:{ref.message_id}:{user}")
+
     def card_event(self, ref: CardRef, user: str, option: str, added: bool, at: float,
                    via: str) -> bool:
         """Keep one add or remove of an option on a card (by reaction or button), unless a
