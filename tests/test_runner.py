@@ -45,9 +45,8 @@ def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
     assert "xoxb-run" not in stderr and "discord-run" not in stderr
 
 
-def test_run_answers_slack_over_http_with_worker_processes(tmp_path: Path,
-                                                           fake: FakeSlack) -> None:
-    """The production path: waitress, bolt acking, two worker processes, clean SIGTERM."""
+def test_run_answers_slack_over_http(tmp_path: Path, fake: FakeSlack) -> None:
+    """The production path: aiohttp, bolt acking then answering, clean SIGTERM."""
     import re
     import threading
     import time
@@ -59,8 +58,7 @@ def test_run_answers_slack_over_http_with_worker_processes(tmp_path: Path,
     db = tmp_path / "run.db"
     store = open_bot(db).store
     env = {**os.environ, "SHIPBOT_DB": str(db), "SLACK_BOT_TOKEN": "xoxb-run",
-           "SLACK_SIGNING_SECRET": "run-secret", "SLACK_API_URL": f"{fake.url}/api/",
-           "SHIPBOT_SLACK_WORKERS": "2"}
+           "SLACK_SIGNING_SECRET": "run-secret", "SLACK_API_URL": f"{fake.url}/api/"}
     for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
         env.pop(key, None)
     process = subprocess.Popen([sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1",

@@ -65,6 +65,7 @@ class FakeDiscord:
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _originals: dict[str, int] = field(default_factory=dict)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _shard_of_socket: dict[int, tuple[int, int]] = field(default_factory=dict)
     _loop: asyncio.AbstractEventLoop | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     identified: threading.Event = field(default_factory=threading.Event)
@@ -110,9 +111,14 @@ class FakeDiscord:
         asyncio.run_coroutine_threadsafe(send_all(), self._loop).result(120)
 
     async def _dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send an event down the session of the shard that holds its guild, as Discord does
+        (direct messages go to shard 0)."""
         frame = {"op": 0, "t": event, "s": next(self._seq), "d": data}
+        guild = int(data.get("guild_id") or 0)
         for ws in list(self._sockets):
-            await ws.send_str(json.dumps(frame))
+            shard_id, count = self._shard_of_socket.get(id(ws), (0, 1))
+            if (guild >> 22) % count == shard_id:
+                await ws.send_str(json.dumps(frame))
 
     def interaction(self, name: str, options: dict[str, Any] | None = None, *, uid: int = 42,
                     permissions: int = VIEW_SEND, dm: bool = False, focused: str | None = None,
@@ -298,8 +304,10 @@ class FakeDiscord:
         return ws
 
     async def _ready(self, ws: web.WebSocketResponse, shard: list[int]) -> None:
+        self._shard_of_socket[id(ws)] = (shard[0], shard[1])
+        holds_guild = (GUILD_ID >> 22) % shard[1] == shard[0]
         ready = {"v": 10, "user": user(BOT_ID, bot=True), "session_id": "session",
-                 "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                 "guilds": [{"id": str(GUILD_ID), "unavailable": True}] if holds_guild else [],
                  "resume_gateway_url": self.gateway_url, "shard": shard,
                  "application": {"id": str(APP_ID), "flags": 0}, "private_channels": []}
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
@@ -317,8 +325,9 @@ class FakeDiscord:
                  "preferred_locale": "en-US", "verification_level": 0, "mfa_level": 0,
                  "default_message_notifications": 0, "explicit_content_filter": 0,
                  "nsfw_level": 0, "system_channel_flags": 0, "afk_timeout": 300}
-        await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq),
-                                      "d": guild}))
+        if holds_guild:
+            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq),
+                                          "d": guild}))
         self._sockets.append(ws)
         self.identified.set()
 
