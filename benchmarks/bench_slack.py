@@ -1,51 +1,47 @@
-"""Signed /compare requests per second through the Slack HTTP endpoint, vs a bare bolt app.
+"""Slack answers per second for shipbot replicas, against a bare bolt app on the same stack;
+and reaction votes per second through two replicas into PostgreSQL.
 
-Run: .venv/bin/python benchmarks/bench_slack.py [seconds-per-case] [process|threads] [workers]
-(defaults: 5, process, 2 -- what `shipbot run` does).
+Run: .venv/bin/python benchmarks/bench_slack.py [seconds-per-case]      (answers, default 5 s)
+     .venv/bin/python benchmarks/bench_slack.py --votes [events]        (votes, default 20000)
+PostgreSQL cases use SHIPBOT_BENCH_POSTGRES, else postgresql://127.0.0.1:5432/test (each run
+in a schema of its own, dropped after).
 
-Both apps are served the same way in this process (bolt on waitress, shipbot's HTTP server).
-The bare app is bolt's default app whose listener only calls ack(). The Web API stand-in and
-the load generator (keep-alive, one pre-signed request, `conc` requests in flight) each run in
-their own process on 127.0.0.1, as Slack would; all of them share this machine's cores.
+Every app runs in its own process as in production: the bare app is bolt's AsyncApp on aiohttp
+that acks /compare and posts one fixed, pre-built card (a lazy listener); shipbot is `shipbot
+run` (aiohttp, bolt AsyncApp, the store on a thread pool). The Web API stand-in and the load
+generator (wrk when installed, else a lean asyncio generator; one pre-signed request, 8 in
+flight) are processes of their own on 127.0.0.1. All share this machine's cores.
 
-Columns: acks/s is HTTP responses per second (the issue's "requests per second through the
-endpoint"); answers/s is cards posted and recorded per second, counted until the backlog has
-drained, so it is the rate shipbot can sustain. CPU columns are milliseconds of CPU per request
-in the serving process, the worker processes, the load generator and the stand-in.
-Target: shipbot >= 0.8x the bare app's rate. The last row, for reference only, is a bare app
-that acks in the request thread as shipbot does (no 10 ms wait for the ack inside bolt).
+answers/s is cards posted (and, for shipbot, recorded) per second from the start of the load
+until the backlog has drained. CPU is milliseconds per answer in the app's processes; RSS is
+each replica's resident memory at the end. Targets: one replica >= 0.8x the bare app; votes
+>= 2,000 events/s through two replicas with exact final counts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-import resource
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slack_bolt import App  # noqa: E402
-
-from adapters.slack.app import SlackAdapter, slack_client  # noqa: E402
-from adapters.slack.lanes import WorkerLanes  # noqa: E402
-from adapters.slack.server import HttpServer  # noqa: E402
-from shipbot.bootstrap import open_bot  # noqa: E402
-from bot.config import Settings  # noqa: E402
 from tests.fakes.slack import signed_headers  # noqa: E402
 
 SECRET = "bench-secret"
-
-
-def serve(app: App) -> int:
-    """Serve a bolt app on the same HTTP server shipbot uses; returns the port."""
-    return HttpServer(app, "127.0.0.1", 0).start().port
+POSTGRES = os.environ.get("SHIPBOT_BENCH_POSTGRES", "postgresql://127.0.0.1:5432/test")
 
 
 def _request_parts() -> tuple[str, dict[str, str]]:
@@ -135,7 +131,8 @@ def _drive_child(port: int, seconds: float, concurrency: int) -> None:
 def _web_api_child() -> None:
     """A minimal Slack Web API stand-in (child process): answers auth.test and gives every
     chat.postMessage a new ts. Leaner than tests/fakes/slack.py (no recording, no aiohttp), so
-    it takes little of the CPU that the app under test shares with it."""
+    it takes little of the CPU that the app under test shares with it. GET /count says how many
+    messages were posted."""
     import asyncio
     import json
 
@@ -157,7 +154,10 @@ def _web_api_child() -> None:
                 if len(rest) < length:
                     return
                 self.buffer = rest[length:]
-                if b"auth.test" in head.split(b"\r\n", 1)[0]:
+                first = head.split(b"\r\n", 1)[0]
+                if first.startswith(b"GET /count"):
+                    answer = {"posts": count}
+                elif b"auth.test" in first:
                     answer = {"ok": True, "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
                 else:
                     count += 1
@@ -175,13 +175,6 @@ def _web_api_child() -> None:
     asyncio.run(main())
 
 
-def fake_in_child() -> tuple[subprocess.Popen[str], str]:
-    """The Web API stand-in in its own process, as the real one is not in ours."""
-    child = subprocess.Popen([sys.executable, __file__, "--web-api"], stdout=subprocess.PIPE,
-                             text=True)
-    return child, child.stdout.readline().strip()  # type: ignore[union-attr]
-
-
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU of other processes (Linux /proc), for the workers' share."""
     total = 0.0
@@ -194,84 +187,245 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
-def main(seconds: float, work: str, workers: int) -> None:
-    """Measure both apps at concurrency 1 and 8 and print the ratio."""
-    child, fake_url = fake_in_child()
+def fake_in_child() -> tuple[subprocess.Popen[str], str]:
+    """The Web API stand-in in its own process, as the real one is not in ours."""
+    child = subprocess.Popen([sys.executable, __file__, "--web-api"], stdout=subprocess.PIPE,
+                             text=True)
+    return child, child.stdout.readline().strip()  # type: ignore[union-attr]
+
+
+def posts(api: str) -> int:
+    """How many messages the stand-in has seen posted."""
+    with urllib.request.urlopen(f"{api}/count", timeout=10) as answer:
+        return int(json.loads(answer.read())["posts"])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _bare_child(api: str) -> None:
+    """The reference (child process): bolt's AsyncApp served by aiohttp; /compare acks, then
+    a lazy listener posts one fixed card, built once at start-up. Prints its port."""
+    from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from adapters.slack.blocks import render
+    from shipbot.bootstrap import open_bot
+
+    blocks, text = render(open_bot(Path(tempfile.mkdtemp()) / "card.db").handle(
+        "compare claude azure", __import__("bot.models").models.Context()))
+    app = AsyncApp(signing_secret=SECRET, process_before_response=True,
+                   client=AsyncWebClient(token="xoxb-bench", base_url=f"{api}/api/"))
+
+    async def ack(ack):  # type: ignore[no-untyped-def]
+        await ack()
+
+    async def post(body, client):  # type: ignore[no-untyped-def]
+        await client.chat_postMessage(channel=body["channel_id"], blocks=blocks, text=text)
+
+    app.command("/compare")(ack=ack, lazy=[post])
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
+
+    async def main() -> None:
+        web_app = web.Application()
+        web_app.router.add_post("/slack/events", events)
+        runner = web.AppRunner(web_app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(site._server.sockets[0].getsockname()[1], flush=True)  # type: ignore[union-attr]
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def start_bare(api: str) -> tuple[subprocess.Popen[str], int]:
+    """The bare app in its own process, and its port."""
+    child = subprocess.Popen([sys.executable, __file__, "--bare", api], stdout=subprocess.PIPE,
+                             text=True)
+    return child, int(child.stdout.readline())  # type: ignore[union-attr]
+
+
+def start_replica(db: str, api: str) -> tuple[subprocess.Popen[str], int]:
+    """`shipbot run` on `db` in its own process, and the port it listens on."""
+    env = {**os.environ, "SHIPBOT_DB": db, "SLACK_BOT_TOKEN": "xoxb-bench",
+           "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"{api}/api/",
+           "SHIPBOT_HEAL_DAYS": "0"}
+    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
+        env.pop(key, None)
+    child = subprocess.Popen([sys.executable, "-m", "shipbot", "run", "--port", "0"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for line in iter(child.stderr.readline, ""):  # type: ignore[union-attr]
+        if found := re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line):
+            threading_drain(child)
+            return child, int(found.group(1))
+    raise RuntimeError("shipbot run did not start")
+
+
+def threading_drain(child: subprocess.Popen[str]) -> None:
+    """Keep reading a child's stderr so it never blocks on a full pipe."""
+    import threading
+
+    threading.Thread(target=lambda: list(iter(child.stderr.readline, "")),  # type: ignore[union-attr]
+                     daemon=True).start()
+
+
+def drain(api: str, before: int, started: float) -> tuple[int, float]:
+    """Wait until posting stops (a second with none); returns posts and when the last came."""
+    last, when = posts(api), time.time()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = posts(api)
+        if now != last:
+            last, when = now, time.time()
+        elif time.time() - when > 1.0:
+            break
+    return last - before, max(when - started, 1e-3)
+
+
+def answers_case(name: str, api: str, ports: list[int], pids: list[int], seconds: float,
+                 rates: dict[str, float]) -> None:
+    """Load the apps (split evenly over `ports`), drain, print one row."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for port in ports:
+        drive(port, 0.5, 8 // len(ports))  # warm-up
+    time.sleep(1.5)
+    before, cpu = posts(api), cpu_seconds(pids)
+    started = time.time()
+    with ThreadPoolExecutor(len(ports)) as pool:
+        acked = sum(r[2] for r in pool.map(lambda p: drive(p, seconds, 8 // len(ports)), ports))
+    answered, elapsed = drain(api, before, started)
+    rate = answered / elapsed
+    rates[name] = rate
+    per = (cpu_seconds(pids) - cpu) * 1000 / max(answered, 1)
+    memory = " ".join(f"{rss_mb(p):.0f}" for p in pids)
+    print(f"{name:<34} {acked:>7} {answered:>8} {rate:>9.0f} {per:>8.2f}  {memory}", flush=True)
+
+
+def main(seconds: float) -> None:
+    """Every answers case, then the ratios."""
+    child, api = fake_in_child()
+    stop: list[subprocess.Popen[str]] = [child]
+    rates: dict[str, float] = {}
+    print(f"{'app':<34} {'acked':>7} {'answered':>8} {'answers/s':>9} {'CPU ms':>8}  RSS MB")
     try:
-        _measure(fake_url, child, seconds, work, workers)
+        bare, port = start_bare(api)
+        stop.append(bare)
+        answers_case("bare AsyncApp, fixed card", api, [port], [bare.pid], seconds, rates)
+        replica, port = start_replica(str(Path(tempfile.mkdtemp()) / "bench.db"), api)
+        stop.append(replica)
+        answers_case("shipbot, 1 replica, SQLite", api, [port], [replica.pid], seconds, rates)
+        if os.environ.get("BENCH_SQLITE_ONLY"):
+            return
+        with postgres_schema() as url:
+            one, port_one = start_replica(url, api)
+            stop.append(one)
+            answers_case("shipbot, 1 replica, PostgreSQL", api, [port_one], [one.pid], seconds,
+                         rates)
+            two, port_two = start_replica(url, api)
+            stop.append(two)
+            answers_case("shipbot, 2 replicas, PostgreSQL", api, [port_one, port_two],
+                         [one.pid, two.pid], seconds, rates)
+            for process in (one, two):
+                process.terminate()
+                process.wait(30)
     finally:
-        child.kill()
+        for process in stop:
+            process.terminate()
+    bare_rate = rates["bare AsyncApp, fixed card"]
+    if "shipbot, 1 replica, PostgreSQL" not in rates:
+        print(f"SQLite: {rates['shipbot, 1 replica, SQLite'] / bare_rate:.2f}x the bare app")
+        return
+    for name in ("shipbot, 1 replica, SQLite", "shipbot, 1 replica, PostgreSQL"):
+        print(f"{name}: {rates[name] / bare_rate:.2f}x the bare app")
+    print(f"2 replicas / 1 replica on PostgreSQL: "
+          f"{rates['shipbot, 2 replicas, PostgreSQL'] / rates['shipbot, 1 replica, PostgreSQL']:.2f}x")
 
 
-def _measure(fake_url: str, child: subprocess.Popen[str], seconds: float, work: str,
-             workers: int) -> None:
-    settings = Settings(shipbot_db=str(Path(tempfile.mkdtemp()) / "bench.db"),
-                        slack_bot_token="xoxb-bench", slack_signing_secret=SECRET,
-                        slack_api_url=f"{fake_url}/api/")
-    shipbot = SlackAdapter(open_bot(settings.shipbot_db), settings, work=work,  # type: ignore[arg-type]
-                           workers=workers)
-    lanes = shipbot.lanes
-    worker_pids = lanes.wait_ready(60) if isinstance(lanes, WorkerLanes) else []
-    bare = App(signing_secret=SECRET, client=slack_client(settings, "xoxb-bench"))
+def votes(events: int) -> None:
+    """Reaction events through two replicas into PostgreSQL: events/s and exact counts."""
+    from bot.store import CardRef, Store
+    from shipbot.bootstrap import open_store
 
-    @bare.command("/compare")
-    def ack_only(ack) -> None:  # type: ignore[no-untyped-def]
-        ack()
+    child, api = fake_in_child()
+    with postgres_schema() as url:
+        store = open_store(url)
+        claude, azure = "claude-4-api-tool-use-streaming-prompt-caching", \
+            "azure-ai-foundry-real-time-voice-api-model-router"
+        store.cards.remember_card(CardRef("slack", "T1", "C1", "1.000100", "compare",
+                                          (claude, azure)))
+        replicas = [start_replica(url, api) for _ in range(2)]
+        try:
+            bodies = [json.dumps({
+                "type": "event_callback", "team_id": "T1", "api_app_id": "A1", "token": "x",
+                "event_id": f"Ev{n}", "event_time": 1,
+                "event": {"type": "reaction_added", "user": f"U{n}", "reaction": "ab"[n % 3 == 0],
+                          "item_user": "UBOT", "event_ts": f"{1_700_000_000 + n}.000100",
+                          "item": {"type": "message", "channel": "C1", "ts": "1.000100"}}})
+                for n in range(events)]
+            for process, _ in replicas:  # users.info answers once per user: warm nothing
+                pass
+            elapsed = asyncio.run(_send_all(bodies, [p for _, p in replicas], 32))
+            found = store.votes.community([claude, azure])
+            want = {claude: (sum(1 for n in range(events) if n % 3), 0),
+                    azure: (sum(1 for n in range(events) if n % 3 == 0), 0)}
+            cpu = cpu_seconds([p.pid for p, _ in replicas])
+            print(f"{events} reaction events through 2 replicas into PostgreSQL: "
+                  f"{events / elapsed:.0f} events/s; final counts "
+                  f"{'exact' if found == want else f'WRONG {found} != {want}'}; "
+                  f"CPU {cpu * 1000 / events:.2f} ms/event in the replicas; RSS "
+                  + " ".join(f"{rss_mb(p.pid):.0f}" for p, _ in replicas) + " MB")
+        finally:
+            for process, _ in replicas:
+                process.terminate()
+                process.wait(30)
+            store.close()
+            child.terminate()
 
-    # For reference, not the target: a bare app that acks in the request thread like shipbot
-    # does (process_before_response), so bolt's 10 ms wait for the ack is gone from it too.
-    inline = App(signing_secret=SECRET, client=slack_client(settings, "xoxb-bench"),
-                 process_before_response=True)
-    inline.command("/compare")(ack_only)
 
-    ports = {"bare bolt (ack only)": serve(bare), "shipbot /compare": serve(shipbot.app),
-             "bare, inline ack (ref)": serve(inline)}
+async def _send_all(bodies: list[str], ports: list[int], concurrency: int) -> float:
+    """POST every signed body, round robin over the ports; seconds until all were answered 200."""
+    import aiohttp
 
-    def cards() -> int:
-        return int(shipbot.bot.store.db.execute("SELECT count(*) FROM card_messages")
-                   .fetchone()[0])
+    queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue()
+    for n, body in enumerate(bodies):
+        queue.put_nowait((ports[n % len(ports)], body))
+    async with aiohttp.ClientSession() as session:
+        async def worker() -> None:
+            while not queue.empty():
+                port, body = queue.get_nowait()
+                headers = signed_headers(SECRET, body, "application/json")
+                async with session.post(f"http://127.0.0.1:{port}/slack/events", data=body,
+                                        headers=headers) as response:
+                    assert response.status == 200, response.status
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.monotonic() - started
 
-    def drained(before: int, requests: int) -> float:
-        """Wait (bounded) until every request's card is posted and recorded; returns when."""
-        deadline = time.monotonic() + 60
-        while cards() - before < requests and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return time.time()
 
-    print(f"{'app':<22} {'conc':>4} {'acks/s':>8} {'answers/s':>10} {'CPU ms/req':>11} "
-          f"{'workers':>8} {'driver':>7} {'web api':>8}")
-    rates: dict[tuple[str, int], float] = {}
-    answer_rates: dict[int, float] = {}
-    for concurrency in (1, 8):
-        for name, port in ports.items():
-            drive(port, 0.5, concurrency)  # warm-up
-            time.sleep(1.5)  # let the warm-up's queued answers finish
-            cpu, wcpu, before = time.process_time(), cpu_seconds(worker_pids), cards()
-            ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            fk0 = cpu_seconds([child.pid])
-            rate, started, requests = drive(port, seconds, concurrency)
-            rates[name, concurrency] = rate
-            answers = "-"
-            if name.startswith("shipbot"):
-                finished = drained(before, requests)
-                answers = f"{(cards() - before) / (finished - started):.0f}"
-            else:
-                time.sleep(0.5)
-            per = (time.process_time() - cpu) * 1000 / requests
-            wper = (cpu_seconds(worker_pids) - wcpu) * 1000 / requests
-            ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            drv = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) * 1000 / requests
-            fk = (cpu_seconds([child.pid]) - fk0) * 1000 / requests
-            print(f"{name:<22} {concurrency:>4} {rate:>8.0f} {answers:>10} {per:>11.2f} "
-                  f"{wper:>8.2f} {drv:>7.2f} {fk:>8.2f}", flush=True)
-            if name.startswith("shipbot"):
-                answer_rates[concurrency] = float(answers)
-        bare_rate = rates["bare bolt (ack only)", concurrency]
-        print(f"{'ratio to bare':<22} {concurrency:>4} "
-              f"{rates['shipbot /compare', concurrency] / bare_rate:>8.2f} "
-              f"{answer_rates[concurrency] / bare_rate:>10.2f}")
-    print(f"cards posted and recorded: {cards()}")
-    shipbot.close()
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A schema of its own on the benchmark server, dropped afterwards."""
+    import psycopg
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{POSTGRES}{'&' if '?' in POSTGRES else '?'}options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 if __name__ == "__main__":
@@ -279,7 +433,9 @@ if __name__ == "__main__":
         _web_api_child()
     elif sys.argv[1:2] == ["--drive"]:
         _drive_child(int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1:2] == ["--bare"]:
+        _bare_child(sys.argv[2])
+    elif sys.argv[1:2] == ["--votes"]:
+        votes(int(sys.argv[2]) if len(sys.argv) > 2 else 20000)
     else:
-        main(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0,
-             sys.argv[2] if len(sys.argv) > 2 else "process",
-             int(sys.argv[3]) if len(sys.argv) > 3 else 1)
+        main(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0)

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
@@ -92,6 +93,8 @@ class SlackAdapter:
         self._own_pool = pool is None
         self.refresher = Coalescer(refresh_delay, self._refresh_from_timer)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.session: aiohttp.ClientSession | None = None
+        self._token: str | None = None
         self.installations: StoreInstallationStore | None = None
         self._clients: dict[str, AsyncWebClient] = {}
         self._bots: dict[str, bool] = {}
@@ -116,28 +119,36 @@ class SlackAdapter:
                 installation_store=AsyncStoreInstallationStore(self.installations, self.run),
                 state_store=AsyncStoreOAuthStateStore(self.bot.store.installations, self.run),
             )
-            return AsyncApp(signing_secret=secret, client=self.client(None),
+            return AsyncApp(signing_secret=secret, client=self._bolt_client(None),
                             oauth_settings=oauth, process_before_response=True)
-        token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else None
-        return AsyncApp(signing_secret=secret, client=self.client(token),
+        self._token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else None
+        return AsyncApp(signing_secret=secret, client=self._bolt_client(self._token),
                         process_before_response=True)
 
     def client(self, token: str | None) -> AsyncWebClient:
-        """A Web API client on SLACK_API_URL (one per token) that retries rate limits
-        (Retry-After) and dropped connections. It keeps no session of its own: bolt copies
-        the request context (client included) for lazy listeners, and a live aiohttp session
-        cannot be copied."""
+        """Our own Web API client for a token, on SLACK_API_URL, on the adapter's keep-alive
+        session (no new connection per call), retrying rate limits (Retry-After) and dropped
+        connections. bolt's own client (in every listener's context) has no session: bolt
+        copies the context for lazy listeners, and a live session cannot be copied."""
         found = self._clients.get(token or "")
         if found is None:
             found = self._clients[token or ""] = AsyncWebClient(
-                token=token, base_url=self.settings.slack_api_url,
+                token=token, base_url=self.settings.slack_api_url, session=self.session,
                 retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3),
                                 AsyncConnectionErrorRetryHandler()])
         return found
 
+    def _bolt_client(self, token: str | None) -> AsyncWebClient:
+        return AsyncWebClient(token=token, base_url=self.settings.slack_api_url,
+                              retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3),
+                                              AsyncConnectionErrorRetryHandler()])
+
     async def start(self) -> None:
-        """Bind to the running loop (timer threads and dispatchers post onto it)."""
+        """Bind to the running loop (timer threads and dispatchers post onto it) and open the
+        keep-alive session our clients share."""
         self.loop = asyncio.get_running_loop()
+        self.session = aiohttp.ClientSession()
+        self._clients.clear()
 
     async def close(self, grace: float = 5.0) -> None:
         """Finish answers in flight (giving up after `grace` seconds), stop refreshes, close."""
@@ -148,6 +159,8 @@ class SlackAdapter:
                 task.cancel()
             if pending:
                 log.warning("slack: gave up %d answer(s) still running at shutdown", len(pending))
+        if self.session is not None:
+            await self.session.close()
         if self._own_pool:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -173,7 +186,7 @@ class SlackAdapter:
     async def client_for(self, team_id: str) -> AsyncWebClient:
         """The client holding the bot token of one workspace."""
         if self.installations is None:
-            return self.app.client
+            return self.client(self._token)
         found = await self.run(lambda: self.installations.find_installation(  # type: ignore[union-attr]
             enterprise_id=None, team_id=team_id))
         if found is None or not found.bot_token:
@@ -190,7 +203,8 @@ class SlackAdapter:
             await respond(blocks=blocks, text=text, response_type="ephemeral")
             return
         try:
-            await self._post(client, card, ctx.workspace, ctx.channel, (blocks, text))
+            await self._post(self.client(client.token), card, ctx.workspace, ctx.channel,
+                             (blocks, text))
         except SlackApiError as exc:
             log.warning("chat.postMessage failed: %s", exc.response.get("error"))
             await respond(text=explain(exc), response_type="ephemeral")
@@ -298,7 +312,7 @@ class SlackAdapter:
             return  # "::" starts a skin-tone suffix
         ref = await self.run(self.bot.store.cards.card_at, PLATFORM, str(item.get("channel", "")),
                              str(item.get("ts", "")))
-        if ref is None or await self._is_bot(client, user):
+        if ref is None or await self._is_bot(self.client(client.token), user):
             return
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel, user=user)
         event_id = str(body.get("event_id") or "")

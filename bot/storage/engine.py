@@ -127,6 +127,7 @@ class SqliteEngine(Engine):
         self.target = self.location = self.path
         self._all: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
+        self._writer = threading.Lock()  # one writing thread at a time in this process
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -150,7 +151,14 @@ class SqliteEngine(Engine):
         return db
 
     def execute(self, sql: str, params: Params = ()) -> Result:
-        """Run one statement on this thread's connection."""
+        """Run one statement on this thread's connection. A write outside a transaction takes
+        the process's write lock (see transaction())."""
+        if self.in_transaction or sql.lstrip()[:6].upper() == "SELECT":
+            return self._run(sql, params)
+        with self._writer:
+            return self._run(sql, params)
+
+    def _run(self, sql: str, params: Params) -> Result:
         cursor = self.db.conn.execute(sql, list(params))
         columns = [d[0] for d in cursor.description] if cursor.description else []
         rows = cursor.fetchall() if cursor.description else []
@@ -167,20 +175,28 @@ class SqliteEngine(Engine):
         instead of waiting for the busy timeout). Nested calls are savepoints."""
         conn = self.db.conn
         depth = getattr(self._local, "depth", 0)
+        if not depth:
+            # Threads of this process queue here for the write lock, instead of in SQLite's
+            # busy handler, which sleeps in steps of milliseconds between tries.
+            self._writer.acquire()
         name = f"sp{depth}"
-        conn.execute(f"SAVEPOINT {name}" if depth else "BEGIN IMMEDIATE")
-        self._local.depth = depth + 1
         try:
-            yield self
-        except BaseException:
-            conn.execute(f"ROLLBACK TO {name}" if depth else "ROLLBACK")
-            if depth:
-                conn.execute(f"RELEASE {name}")
-            raise
-        else:
-            conn.execute(f"RELEASE {name}" if depth else "COMMIT")
+            conn.execute(f"SAVEPOINT {name}" if depth else "BEGIN IMMEDIATE")
+            self._local.depth = depth + 1
+            try:
+                yield self
+            except BaseException:
+                conn.execute(f"ROLLBACK TO {name}" if depth else "ROLLBACK")
+                if depth:
+                    conn.execute(f"RELEASE {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE {name}" if depth else "COMMIT")
+            finally:
+                self._local.depth = depth
         finally:
-            self._local.depth = depth
+            if not depth:
+                self._writer.release()
 
     def schema_version(self) -> int:
         """PRAGMA user_version, where SQLite keeps it."""
@@ -263,7 +279,7 @@ class PostgresEngine(Engine):
 
     @staticmethod
     def _run(conn: Any, sql: str, params: Params) -> Result:
-        cursor = conn.execute(_pyformat(sql), list(params), prepare=False)
+        cursor = conn.execute(_pyformat(sql), list(params))
         columns = [d.name for d in cursor.description] if cursor.description else []
         rows = cursor.fetchall() if cursor.description else []
         return Result(rows, columns, cursor.rowcount)
