@@ -1,6 +1,8 @@
 """Compare-path latency, accuracy and memory at 1k/10k/100k SYNTHETIC tools, with a naive baseline.
 
-Run: .venv/bin/python benchmarks/bench_compare.py [sizes...]   (default: 1000 10000 100000)
+Run: .venv/bin/python benchmarks/bench_compare.py [--postgres] [sizes...]
+(default: 1000 10000 100000; --postgres stores the catalog in PostgreSQL, SHIPBOT_BENCH_POSTGRES
+else postgresql://127.0.0.1:5432/test, in a schema of its own)
 Prints, per size: index build time, RSS, end-to-end compare p50/p99 (parse, split, resolve
 both, load, decide, render) and top-1 accuracy on a labeled query set (200 synthetic pairs,
 8 hand-written queries about the real tools, and 8 naming tools that are not in the catalog,
@@ -16,9 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rapidfuzz import fuzz, process  # noqa: E402
 
@@ -122,20 +126,22 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def run_one(size: int) -> None:
+def run_one(size: int, postgres: bool) -> None:
     """Measure one size in this (fresh) process; the catalog is built by a child process first
     so that RSS shows the running bot with the tools loaded, not the generator's leftovers."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
+    from bench_slack import postgres_schema
+
+    with tempfile.TemporaryDirectory() as tmp, \
+            (postgres_schema() if postgres else nullcontext(str(Path(tmp) / "bench.db"))) as db:
         subprocess.run([sys.executable, str(Path(__file__).with_name("synthetic.py")), str(size),
-                        str(path)], check=True, capture_output=True)
-        bot = ShipBot(Store.open(path))
+                        db], check=True, capture_output=True)
+        bot = ShipBot(Store.open(db))
         start = time.perf_counter()
         bot.index  # noqa: B018 - build the index once, as the running bot does at start
         build = time.perf_counter() - start
         memory = rss_mb()
         rows = [dict(r) for r in bot.store.db.query(
-            "SELECT id, short_name FROM tools WHERE tagline = 'synthetic' ORDER BY rowid")]
+            "SELECT id, short_name FROM tools WHERE tagline = 'synthetic' ORDER BY id")]
         queries = labeled_queries(rows)
         bench_index(bot, queries[:20])  # warm caches
         times, accuracy = bench_index(bot, queries)
@@ -144,19 +150,24 @@ def run_one(size: int) -> None:
         print(f"{size:>7} {build:>8.2f} {memory:>7.0f} {pct(times, 50):>7.2f} "
               f"{pct(times, 99):>7.2f} {accuracy:>6.1%} | {pct(ntimes, 50):>9.1f} "
               f"{pct(ntimes, 99):>9.1f} {naccuracy:>9.1%}", flush=True)
+        bot.store.close()
 
 
-def main(sizes: list[int]) -> None:
+def main(sizes: list[int], postgres: bool) -> None:
     """Run every size in its own process and print a table."""
+    print("store:", "PostgreSQL" if postgres else "SQLite")
     print(f"{'tools':>7} {'build s':>8} {'RSS MB':>7} {'p50 ms':>7} {'p99 ms':>7} {'acc':>6} | "
           f"{'naive p50':>9} {'naive p99':>9} {'naive acc':>9}", flush=True)
     for size in sizes:
-        subprocess.run([sys.executable, __file__, "--one", str(size)], check=True)
+        subprocess.run([sys.executable, __file__, "--one", str(size),
+                        *(["--postgres"] if postgres else [])], check=True)
     print("(the naive baseline runs the first 40 queries only above 10k tools: it is that slow)")
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--one"]:
-        run_one(int(sys.argv[2]))
+    flag = "--postgres" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--postgres"]
+    if args[:1] == ["--one"]:
+        run_one(int(args[1]), flag)
     else:
-        main([int(a) for a in sys.argv[1:]] or [1000, 10000, 100000])
+        main([int(a) for a in args] or [1000, 10000, 100000], flag)

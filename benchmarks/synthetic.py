@@ -74,10 +74,12 @@ def load(store: Store, rows: list[dict]) -> None:  # type: ignore[type-arg]
                    "WHERE key = 'catalog_version'")
 
 
-def build_db(path: Path, count: int) -> tuple[Store, list[dict]]:  # type: ignore[type-arg]
-    """A database with the bundled data plus `count` synthetic tools."""
-    path.unlink(missing_ok=True)
-    store = open_store(path)
+def build_db(target: str, count: int) -> tuple[Store, list[dict]]:  # type: ignore[type-arg]
+    """A database (a new file, or an empty PostgreSQL URL) with the bundled data plus `count`
+    synthetic tools."""
+    if "://" not in target:
+        Path(target).unlink(missing_ok=True)
+    store = open_store(target)
     rows = generate(count)
     load(store, rows)
     return store, rows
@@ -85,6 +87,6 @@ def build_db(path: Path, count: int) -> tuple[Store, list[dict]]:  # type: ignor
 
 if __name__ == "__main__":
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    target = Path(sys.argv[2]) if len(sys.argv) > 2 else Path(f"synthetic-{size}.db")
+    target = sys.argv[2] if len(sys.argv) > 2 else f"synthetic-{size}.db"
     build_db(target, size)
     print(f"wrote {size} synthetic tools to {target}")
