@@ -1,6 +1,7 @@
-"""Two real `shipbot run` replicas on one PostgreSQL database, against the fake Slack and
-Discord: answers spread over both, a reaction storm spread over both (retries sent to the other
-replica, removes arriving before their adds), one replica killed with SIGKILL in the middle."""
+"""Two real `shipbot run` replicas on one database (PostgreSQL, and one SQLite file), against the
+fake Slack and Discord: answers spread over both, a reaction storm spread over both (retries
+sent to the other replica, removes arriving before their adds), one replica killed with SIGKILL
+in the middle."""
 
 from __future__ import annotations
 
@@ -68,9 +69,13 @@ class Replica:
         return self.process.returncode
 
 
-@pytest.fixture
-def shared_db() -> Iterator[str]:
-    """A PostgreSQL schema both replicas use."""
+@pytest.fixture(params=["postgres", "sqlite"])
+def shared_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The database both replicas use: PostgreSQL (replicas on several machines), or one SQLite
+    file (several replicas on one machine)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "shared.db")
+        return
     with postgres_schema() as url:
         yield url
 
@@ -81,7 +86,7 @@ def _reaction(user: str, name: str, added: bool, at: float, event_id: str, ts: s
         "event_id": event_id, "event_time": int(at),
         "event": {"type": "reaction_added" if added else "reaction_removed", "user": user,
                   "reaction": name, "item_user": "UBOT", "event_ts": f"{at:.6f}",
-                  "item": {"type": "message", "channel": "C0", "ts": ts}}})
+                  "item": {"type": "message", "channel": "C1", "ts": ts}}})
 
 
 def test_two_replicas_share_one_store(shared_db: str, tmp_path: Path, fake: FakeSlack,
@@ -127,7 +132,8 @@ def test_two_replicas_share_one_store(shared_db: str, tmp_path: Path, fake: Fake
         answers = [p["channel"] for p in fake.of("chat.postMessage") if not p["channel"]
                    .startswith("CS")]
         assert sorted(f"C{n}" for n in range(10)) == sorted(answers)
-        card_ts = store.db.execute("SELECT message_id FROM card_messages WHERE channel = 'C0'"
+        # C1's card was posted by B; B dies during the storm, and A must refresh it.
+        card_ts = store.db.execute("SELECT message_id FROM card_messages WHERE channel = 'C1'"
                                    ).rows[0][0]
 
         # The storm: 60 people react, switch and take reactions off; events shuffled, sent to
