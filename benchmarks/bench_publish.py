@@ -9,9 +9,11 @@ Run: .venv/bin/python benchmarks/bench_publish.py [subscriptions] [dispatch-coun
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -57,6 +59,9 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
     print(f"publish: 1 verdict -> {result.queued} deliveries queued in {elapsed:.3f} s", flush=True)
 
     adapter = SlackAdapter(bot, settings)
+    loop = asyncio.new_event_loop()  # the replica's event loop, where posts go out
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    asyncio.run_coroutine_threadsafe(adapter.start(), loop).result(10)
     dispatcher = Dispatcher(bot.store, SlackPoster(adapter), rate=rate)
     sent_before = _sent(bot)
     start = time.perf_counter()
@@ -66,7 +71,8 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
     done = _sent(bot) - sent_before
     print(f"dispatch: {done} posts in {elapsed:.2f} s = {done / elapsed:.1f} posts/s "
           f"(configured rate {rate:g}/s)")
-    adapter.close()
+    asyncio.run_coroutine_threadsafe(adapter.close(), loop).result(30)
+    loop.call_soon_threadsafe(loop.stop)
     child.kill()
 
 
