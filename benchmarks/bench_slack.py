@@ -355,7 +355,7 @@ def main(seconds: float) -> None:
 
 def votes(events: int) -> None:
     """Reaction events through two replicas into PostgreSQL: events/s and exact counts."""
-    from bot.store import CardRef, Store
+    from bot.store import CardRef
     from shipbot.bootstrap import open_store
 
     child, api = fake_in_child()
@@ -374,8 +374,6 @@ def votes(events: int) -> None:
                           "item_user": "UBOT", "event_ts": f"{1_700_000_000 + n}.000100",
                           "item": {"type": "message", "channel": "C1", "ts": "1.000100"}}})
                 for n in range(events)]
-            for process, _ in replicas:  # users.info answers once per user: warm nothing
-                pass
             elapsed = asyncio.run(_send_all(bodies, [p for _, p in replicas], 32))
             found = store.votes.community([claude, azure])
             want = {claude: (sum(1 for n in range(events) if n % 3), 0),
