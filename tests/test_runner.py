@@ -96,3 +96,25 @@ def test_run_answers_slack_over_http(tmp_path: Path, fake: FakeSlack) -> None:
     assert 1 == len(fake.of("chat.postMessage"))
     log = "".join(lines)
     assert "xoxb-run" not in log and "run-secret" not in log
+
+
+def test_run_on_a_taken_port_says_so_and_exits_1(tmp_path: Path, fake: FakeSlack) -> None:
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    env = {**os.environ, "SHIPBOT_DB": str(tmp_path / "p.db"), "SLACK_BOT_TOKEN": "xoxb-port",
+           "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": f"{fake.url}/api/"}
+    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
+        env.pop(key, None)
+    try:
+        done = subprocess.run([sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, capture_output=True, text=True,
+                              timeout=60)
+    finally:
+        taken.close()
+    assert 1 == done.returncode
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -292,3 +292,15 @@ def test_reactions_missed_while_down_are_healed(fake: FakeSlack, bot: ShipBot,
                                              for u in rig.fake.of("chat.update")))
         assert 0 == rig.loop.call(rig.adapter.heal_recent())  # in line now
     assert ["C1"] == [c["channel"] for c in fake.of("reactions.get")][:1]
+
+
+def test_unsigned_garbage_is_refused_before_it_is_parsed(rig: SlackRig, caplog: Any) -> None:
+    for body, kind in (("{not json", "application/json"), ("payload=%7Bbad", "application/"
+                       "x-www-form-urlencoded"), ("\x00" * 1000, "text/plain")):
+        headers = {"Content-Type": kind}
+        from tests.fakes.slack import post
+
+        assert 401 == post(rig.url, body, headers)[0]
+        assert 401 == rig.send(body, kind, secret="forged")[0]
+    assert "Traceback" not in caplog.text
+    assert [] == rig.posted() and [] == rig.fake.responses

@@ -34,8 +34,11 @@ def web_app(adapter: SlackAdapter) -> web.Application:
     async def signed_only(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == "POST" and verifier is not None:
             body = await request.read()
-            if not verifier.is_valid(body, request.headers.get("X-Slack-Request-Timestamp", ""),
-                                     request.headers.get("X-Slack-Signature", "")):
+            stamp = request.headers.get("X-Slack-Request-Timestamp", "")
+            signature = request.headers.get("X-Slack-Signature", "")
+            # A missing or non-numeric timestamp is a forgery too (the verifier would raise).
+            if not (stamp.isascii() and stamp.isdigit()
+                    and verifier.is_valid(body, stamp, signature)):
                 log.warning("slack: refused an unsigned or badly signed request from %s",
                             request.remote)
                 return web.Response(status=401, text="invalid signature")
