@@ -105,9 +105,12 @@ class MultiMap:
         return (bisect.bisect_left(self._data, low),
                 bisect.bisect_left(self._data, low + (1 << self._VALUE_BITS)))
 
-    def get(self, key: str) -> list[int]:
-        """Every value stored under `key` (plus, very rarely, a colliding key's)."""
+    def get(self, key: str, limit: int | None = None) -> list[int]:
+        """Every value stored under `key` (plus, very rarely, a colliding key's); the first
+        `limit` of them when given."""
         start, stop = self._span(key)
+        if limit is not None:
+            stop = min(stop, start + limit)
         return [x & self._VALUE_MASK for x in self._data[start:stop]]
 
     def count(self, key: str) -> int:
@@ -283,7 +286,7 @@ class NameIndex:
                     continue
                 # Walk the shorter list: the vendor's tools, or the tools with that name.
                 if makes <= named:
-                    found = [n for n in self._by_vendor.get(head)[:_MAX_WALK]
+                    found = [n for n in self._by_vendor.get(head, _MAX_WALK)
                              if any(joined in forms(k) for k in self._keys(n))]
                 else:
                     rest_query = _Query(" ".join(rest), rest, joined, frozenset())
@@ -359,7 +362,7 @@ class NameIndex:
         rare = [w for w in weighted if w[1] <= _COMMON_DF * total] or weighted
         tally: dict[int, float] = defaultdict(float)
         for word, _, weight in rare:
-            for tool in self._words.get(word)[:5000]:
+            for tool in self._words.get(word, _MAX_WALK):
                 tally[tool] += weight
         return heapq.nlargest(wanted, tally, key=tally.__getitem__)
 

@@ -168,12 +168,20 @@ class Catalog:
                 out[tid] = Tool(**row, aliases=aliases[tid], reviews=reviews[tid])
         return out
 
-    def match_rows(self) -> Iterator[tuple[str, str, str, str, str]]:
-        """(id, name, short name, vendor, '|'-joined aliases) for the name index."""
+    def match_rows(self, page: int = 5000) -> Iterator[tuple[str, str, str, str, str]]:
+        """(id, name, short name, vendor, '|'-joined aliases) for the name index, read a page
+        at a time so that 100k tools are never all in memory twice."""
         aliases = self.db.group_concat("alias", "|")
-        yield from self.db.execute(
-            f"SELECT t.id, t.name, t.short_name, t.vendor, COALESCE((SELECT {aliases} "
-            "FROM aliases a WHERE a.tool_id = t.id), '') FROM tools t ORDER BY t.id")
+        after = ""
+        while True:
+            rows = self.db.execute(
+                f"SELECT t.id, t.name, t.short_name, t.vendor, COALESCE((SELECT {aliases} "
+                "FROM aliases a WHERE a.tool_id = t.id), '') FROM tools t WHERE t.id > ? "
+                "ORDER BY t.id LIMIT ?", [after, page]).rows
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1][0]
 
     def categories(self) -> list[str]:
         """Every category in the catalog, sorted."""
