@@ -143,7 +143,7 @@ def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision:
     )
     title = " vs ".join(c.short_name for c in columns)
     return Card(kind="compare", title=title, columns=columns, scorecard=rows, recommendation=rec,
-                footer=_footer(columns, source))
+                footer=_footer(columns, _panel(tools), source))
 
 
 def verdict_card(tool: Tool, votes: tuple[int, int], related: list[str]) -> Card:
@@ -155,17 +155,23 @@ def verdict_card(tool: Tool, votes: tuple[int, int], related: list[str]) -> Card
     if related:
         lines.append("Compared with: " + ", ".join(related))
     return Card(kind="verdict", title=tool.short_name, columns=[column], scorecard=rows,
-                lines=lines, footer=_footer([column]))
+                lines=lines, footer=_footer([column], _panel([tool])))
 
 
 def _verdict_of(tool: Tool, persona: str) -> str | None:
     return next((r.verdict for r in tool.reviews if r.persona == persona), None)
 
 
-def _footer(columns: list[Column], source: str = "") -> str:
+def _panel(tools: list[Tool]) -> list[str]:
+    """The reviewers who scored any of these tools, in the order they first appear."""
+    return list(dict.fromkeys(r.persona for t in tools for r in t.reviews))
+
+
+def _footer(columns: list[Column], panel: list[str], source: str = "") -> str:
     dates = sorted({c.reviewed for c in columns if c.reviewed})
     reviewed = f"Reviewed {', '.join(dates)}" if dates else "Review date not recorded"
-    where = f"Source: {source}" if source else "Expert panel: Builder, Skeptic, Futurist, Founder"
+    who = f"Expert panel: {', '.join(panel)}" if panel else "No panel reviews yet"
+    where = f"Source: {source}" if source else who
     return f"{reviewed} · {where}"
 
 

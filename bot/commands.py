@@ -21,7 +21,8 @@ from bot.filters import FILTER_HELP, FilterError, parse_filter
 from bot.learned import LearnedAliases
 from bot.matching import NameIndex, Resolution, closest
 from bot.models import Context, Verdict
-from bot.splitting import MAX_TOOLS, resolve_tools
+from bot.names import normalize
+from bot.splitting import MAX_TOOLS, ToolsResolution, resolve_tools
 from bot.store import CardRef, Store
 from bot.voting import card_option, source_of, tool_votes
 
@@ -119,17 +120,20 @@ class ShipBot:
         for position, part in enumerate(found.parts):
             if not part.ok:
                 return did_you_mean(part, _replace_part(found.parts, position))
-        ids = found.tool_ids
-        if len(set(ids)) < len(ids):
-            name = found.parts[0].best.name if found.parts[0].best else ids[0]
-            return error_card(f"Those names all point at the same tool ({name}).",
+        ids = list(dict.fromkeys(found.tool_ids))  # a tool named twice is compared once
+        if len(ids) < 2:
+            part = found.parts[0]
+            return error_card(f"Those names all point at the same tool ({part.best.name}).",  # type: ignore[union-attr]
                               "Compare two different tools, e.g. `compare claude azure`, "
-                              f"or see one with `verdict {_clip(query)}`.")
+                              f"or see this one with `verdict {_clip(part.query)}`.")
         return self.compare_ids(ids)
 
     def _one_name(self, query: str, parts: tuple[Resolution, ...]) -> Card:
-        one = parts[0].best.name if parts and parts[0].best else _clip(query)
-        return error_card(f"I need at least two tools to compare; I only found {one!s}.",
+        if not parts or not parts[0].ok or parts[0].best is None:
+            return did_you_mean(parts[0] if parts else Resolution(query, "missing", ()),
+                                lambda tid: f"verdict {tid}")
+        one = parts[0].best.name
+        return error_card(f"I need at least two tools to compare; I only found {one}.",
                           f"Type `compare {_clip(query)} vs <another tool>`, or "
                           f"`verdict {_clip(query)}` for one tool.")
 
@@ -151,8 +155,23 @@ class ShipBot:
             return error_card("Which tool?", "Type `verdict claude`.")
         resolution = self.index.resolve(query, self._learned(ctx))
         if not resolution.ok or resolution.best is None:
+            several = resolve_tools(self.index, query, self._learned(ctx))
+            ids = list(dict.fromkeys(several.tool_ids)) if several.ok else []
+            if len(ids) >= 2:  # `verdict claude azure`: one card each, or both compared
+                return self._which_verdict(query, several)
             return did_you_mean(resolution, lambda tid: f"verdict {tid}")
         return self.verdict_id(resolution.best.tool_id)
+
+    def _which_verdict(self, query: str, found: ToolsResolution) -> Card:
+        """`verdict` names one tool; offer each named tool's card, and the comparison."""
+        matches = list({p.best.tool_id: p.best for p in found.parts if p.best}.values())
+        choices = [Choice(label=m.name, command=f"verdict {m.tool_id}") for m in matches]
+        both = " vs ".join(m.tool_id for m in matches)
+        choices.append(Choice(label="Compare them", command=f"compare {both}"))
+        return Card(kind="did_you_mean", ephemeral=True, choices=choices[:5],
+                    title=f"`verdict` shows one tool; “{_clip(query)}” names "
+                          f"{len(matches)}",
+                    lines=[f"{n}. {c.label}" for n, c in enumerate(choices[:5], 1)])
 
     def verdict_id(self, tool_id: str) -> Card:
         """The verdict card for a known tool id."""
@@ -165,8 +184,9 @@ class ShipBot:
 
     def search(self, query: str, ctx: Context) -> Card:
         """Tools whose names match the words given."""
-        if not query.strip():
-            return error_card("Search for what?", "Type `search voice`.")
+        if not normalize(query):
+            return error_card("Search for what? Give a word of a tool's name.",
+                              "Type `search voice`, or `top` to browse every tool.")
         matches = self.index.suggest(query, limit=10)
         if not matches:
             return Card(kind="search", title=f"No tools match “{_clip(query)}”",
@@ -183,12 +203,15 @@ class ShipBot:
         """The leaderboard by panel mean, optionally in one category."""
         category = None
         if query.strip():
-            category, nearest = closest(query, self.store.catalog.categories())
+            known = self.store.catalog.categories()
+            category, nearest = closest(query, known)
             if category is None:
-                hint = f"Categories: {', '.join(self.store.catalog.categories()[:10])}."
-                if nearest:
-                    hint = f"Did you mean: {', '.join(nearest)}?"
-                return error_card(f"No category named “{_clip(query)}”.", hint)
+                offer = nearest or known[:5]
+                return Card(kind="did_you_mean", ephemeral=True,
+                            title=f"No category named “{_clip(query)}”",
+                            lines=[("Did you mean: " if nearest else "Categories: ")
+                                   + ", ".join(offer) + "?" if offer else "No categories yet."],
+                            choices=[Choice(label=c, command=f"top {c}") for c in offer[:5]])
         rows = self.store.catalog.leaderboard(category, 10)
         tools = self.store.catalog.tools(r[0] for r in rows)
         lines = [f"{n}. {tools[tid].short_name} {score_bar(mean)} {mean:.1f}"
@@ -347,8 +370,11 @@ class ShipBot:
                               "Type `unsubscribe <id>` (see `subscriptions`) or `unsubscribe all`.")
         removed = self.store.subscriptions.remove(ctx.platform, ctx.workspace, ctx.channel,
                                                   None if arg == "all" else int(arg))
+        if not removed and arg == "all":
+            return info_card("Unsubscribed", ["This channel has no subscriptions; nothing to "
+                                              "remove."])
         if not removed:
-            return error_card(f"This channel has no subscription {_clip(query)}.",
+            return error_card(f"This channel has no subscription #{arg}.",
                               "Type `subscriptions` to see the ids.")
         return info_card("Unsubscribed", [f"Removed {removed} subscription(s) from this channel."],
                          ephemeral=False)

@@ -86,7 +86,9 @@ def persona_preferences(tools: list[Tool]) -> tuple[PersonaPreference, ...]:
         known = [s for s in scores.values() if s is not None]
         top = max(known) if known else None
         leaders = [tid for tid, s in scores.items() if s == top]
-        out.append(PersonaPreference(persona, scores, leaders[0] if len(leaders) == 1 else None))
+        # A preference needs a comparison: a reviewer who scored one tool prefers nothing.
+        prefers = leaders[0] if len(leaders) == 1 and len(known) >= 2 else None
+        out.append(PersonaPreference(persona, scores, prefers))
     return tuple(out)
 
 
@@ -103,7 +105,9 @@ def decide(tools: list[Tool], votes: dict[str, tuple[int, int]]) -> Decision:
     toss_up = margin < TOSS_UP
     prefs = persona_preferences(tools)
     pick = None if toss_up else first.tool_id
-    dissenters = tuple(p.persona for p in prefs if pick and p.prefers and p.prefers != pick)
+    # A dissenter scored the pick too, and scored another tool higher.
+    dissenters = tuple(p.persona for p in prefs if pick and p.prefers and p.prefers != pick
+                       and p.score_of(pick) is not None)
     names = {t.id: t.short_name for t in tools}
     return Decision(tuple(scored), pick, toss_up, margin, prefs, dissenters,
                     _reason(scored, toss_up, prefs, dissenters, names))

@@ -63,8 +63,14 @@ def parse_filter(text: str, index: NameIndex, categories: list[str],
         raise FilterError(f"I don't understand {pieces[0].strip()!r}. {FILTER_HELP}")
     found = SubscriptionFilter()
     notes: list[str] = []
+    seen: dict[str, str] = {}
     for key, value in zip(pieces[1::2], pieces[2::2], strict=True):
-        _apply(found, key.lower(), value.strip(), index, categories, vendors, notes)
+        key, value = key.lower(), value.strip()
+        if key in ("min_score", "verdict") and key in seen and seen[key] != value.lower():
+            raise FilterError(f"{key} is given twice ({seen[key]} and {value}); a subscription "
+                              f"has one {key}. {FILTER_HELP}")
+        seen[key] = value.lower()
+        _apply(found, key, value, index, categories, vendors, notes)
     return found, notes
 
 

@@ -88,7 +88,8 @@ def resolve_tools(index: NameIndex, text: str,
     options = [ToolsResolution(tuple(resolve(p) for p in parts)) for parts in readings(text)]
     several = [o for o in options if len(o.parts) >= 2]
     if several:
-        return max(several, key=lambda o: (_strength(o.parts), _mean(o.parts), len(o.parts)))
+        return max(several, key=lambda o: (_strength(o.parts), _distinct(o.parts),
+                                           _mean(o.parts), len(o.parts)))
     words = normalize(text).split()
     if len(words) <= 1:
         return options[0]
@@ -97,12 +98,12 @@ def resolve_tools(index: NameIndex, text: str,
 
 def _best_partition(resolve: Callable[[str], Resolution], words: list[str]) -> ToolsResolution:
     """Try every way to cut the words into 2-4 names; keep the cut whose weakest name is best."""
-    best: tuple[tuple[float, float, int], ToolsResolution] | None = None
+    best: tuple[tuple[float, bool, float, int], ToolsResolution] | None = None
     for count in range(2, min(MAX_TOOLS, len(words)) + 1):
         for cuts in itertools.combinations(range(1, len(words)), count - 1):
             bounds = (0, *cuts, len(words))
             parts = tuple(resolve(" ".join(words[a:b])) for a, b in itertools.pairwise(bounds))
-            rank = (_strength(parts), _mean(parts), -count)
+            rank = (_strength(parts), _distinct(parts), _mean(parts), -count)
             if best is None or rank > best[0]:
                 best = (rank, ToolsResolution(parts))
         if best and best[0][0] >= 100:
@@ -112,14 +113,21 @@ def _best_partition(resolve: Callable[[str], Resolution], words: list[str]) -> T
 
 
 def _strength(parts: tuple[Resolution, ...]) -> float:
-    """The weakest part's score, zero if two parts are the same tool or one is ambiguous."""
+    """The weakest part's score (zero if a part found nothing; below ACCEPT if one is
+    ambiguous). A tool named twice is not a weakness: the compare collapses it."""
     ids = [p.best.tool_id if p.best else None for p in parts]
-    if None in ids or len(set(ids)) < len(ids):
+    if None in ids:
         return 0.0
     worst = min(p.best.score for p in parts if p.best)
     if any(p.status == "ambiguous" for p in parts):
         return min(worst, ACCEPT - 1)
     return worst
+
+
+def _distinct(parts: tuple[Resolution, ...]) -> bool:
+    """No tool is named twice (preferred when two readings are otherwise equal)."""
+    ids = [p.best.tool_id for p in parts if p.best]
+    return len(set(ids)) == len(ids)
 
 
 def _mean(parts: tuple[Resolution, ...]) -> float:
