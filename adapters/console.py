@@ -25,7 +25,8 @@ def console_context() -> Context:
     except Exception:  # no login name in some containers
         user = "local-user"
     return Context(platform="console", workspace="local", channel="console", user=user,
-                   can_manage=True)  # the person at the terminal owns it
+                   can_manage=True,  # the person at the terminal owns it
+                   can_receive=False)  # but nothing can post new verdicts into a terminal
 
 
 def _enable_history() -> None:

@@ -345,6 +345,10 @@ class ShipBot:
         if ctx.is_dm:
             return error_card("Subscriptions are for channels, not direct messages.",
                               "Run `subscribe` in the channel that should get new verdicts.")
+        if not ctx.can_receive:
+            return error_card("New verdicts are posted to a Slack or Discord channel; this "
+                              "one cannot receive them.",
+                              "Run `/shipbot subscribe` in Slack or `/subscribe` in Discord.")
         if not ctx.can_manage:
             return error_card("Only people who can manage this channel can change its "
                               "subscriptions.", "Ask a channel admin to run `subscribe`.")

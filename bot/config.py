@@ -16,7 +16,9 @@ def default_db_path() -> Path:
 class Settings(BaseSettings):
     """Every setting shipbot reads; secrets are SecretStr so they never print."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+    # An empty variable (SHIPBOT_DB=, DISCORD_APPLICATION_ID=) means unset: the default.
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True,
+                                      env_ignore_empty=True)
 
     # A SQLite file path, or a postgresql:// URL shared by replicas; empty means the default.
     shipbot_db: str = Field(default_factory=lambda: str(default_db_path()))

@@ -52,6 +52,8 @@ def _read_json(path: Path, text: str) -> Bundle:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from exc
+    except (ValueError, RecursionError) as exc:  # a 4,301-digit number; nesting too deep
+        raise ImportFileError(f"{path}: invalid JSON: {str(exc).split(';')[0]}") from None
     try:
         return Bundle.model_validate(raw)
     except ValidationError as exc:

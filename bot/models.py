@@ -122,3 +122,4 @@ class Context(BaseModel):
     user: str = "local-user"
     is_dm: bool = False
     can_manage: bool = False  # an adapter must say who may manage a channel's subscriptions
+    can_receive: bool = True  # whether this channel can be sent deliveries (not the console)

@@ -44,10 +44,17 @@ class Store:
         self.installations = Installations(engine)
 
     @classmethod
-    def open(cls, target: str | Path) -> Store:
-        """Open (creating and migrating if needed) a SQLite file or a PostgreSQL URL."""
+    def open(cls, target: str | Path, create_folder: bool = False) -> Store:
+        """Open (creating and migrating if needed) a SQLite file or a PostgreSQL URL. A file's
+        folder must exist, unless `create_folder` (the default location's is made on first use):
+        a mistyped --db should not quietly make folders."""
         if not is_url(target) and str(target) != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(target).parent
+            if create_folder:
+                folder.mkdir(parents=True, exist_ok=True)
+            elif not folder.is_dir():
+                raise StoreError(f"cannot create the database {target}: the folder {folder} "
+                                 "does not exist")
         engine = open_engine(target)
         try:
             return cls(engine)

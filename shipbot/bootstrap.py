@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.commands import ShipBot
-from bot.config import Settings
-from bot.learned import LearnedAliases
+from bot.config import Settings, default_db_path
 from bot.importer import bundled_data_files, import_files
+from bot.learned import LearnedAliases
 from bot.store import Store
 
 
 def open_store(path: str | Path) -> Store:
-    """Open the database at `path`, loading data/ into it when it holds no tools yet."""
-    store = Store.open(path)
+    """Open the database at `path`, loading data/ into it when it holds no tools yet. The
+    default location's folder is created on first use; any other must exist."""
+    store = Store.open(path, create_folder=str(path) == str(default_db_path()))
     if store.catalog.is_empty():
         files = bundled_data_files()
         if files:

@@ -117,7 +117,7 @@ def import_(env: Env, files: tuple[Path, ...]) -> None:
     """Import page text (.txt) or JSON files: all of them, or none on any error."""
     store = env.store()
     try:
-        if len(files) > 1:
+        if len(files) > 1 and sys.stderr.isatty():  # a log or a pipe gets no progress bar
             with click.progressbar(length=len(files), label="Reading", file=sys.stderr) as bar:
                 result = import_files(store, files, progress=lambda _: bar.update(1))
         else:
@@ -288,10 +288,18 @@ def slack() -> None:
               help="Public base URL for HTTP mode (default: Socket Mode, no URL needed).")
 def manifest(public_url: str | None) -> None:
     """Print the Slack app manifest (JSON) to create the app from."""
+    from urllib.parse import urlsplit
+
     from adapters.slack.manifest import manifest as build
 
+    if public_url is not None:
+        parts = urlsplit(public_url.strip())
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            raise click.UsageError(
+                f"--http needs the public HTTPS address Slack will call, like "
+                f"https://bot.example.com, not {public_url!r}.")
     click.echo(json.dumps(build(socket_mode=public_url is None,
-                                public_url=public_url or ""), indent=2))
+                                public_url=(public_url or "").strip()), indent=2))
 
 
 @cli.group(name="discord")
@@ -310,6 +318,10 @@ def invite_url(env: Env, application_id: int | None) -> None:
     app_id = application_id or env.settings.discord_application_id
     if app_id is None and env.settings.discord_token:
         app_id = application_id_from_token(env.settings.discord_token.get_secret_value())
+        if app_id is None:
+            raise click.UsageError("DISCORD_TOKEN does not look like a bot token (its first "
+                                   "part should encode the application id): copy it again "
+                                   "from Developer Portal -> Bot, or give --application-id.")
     if app_id is None:
         raise click.UsageError("Give --application-id (from the Developer Portal) or set "
                                "DISCORD_APPLICATION_ID or DISCORD_TOKEN.")
