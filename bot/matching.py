@@ -30,6 +30,7 @@ from bot.names import (
     derive_words,
     domain_host,
     forms,
+    id_token,
     normalize,
     vendor_handles,
     vendor_keys,
@@ -48,6 +49,7 @@ _COMMON_DF = 0.05  # words in more than this share of tools only count when noth
 _QUALIFIER_CAP = ACCEPT - 1  # a typed word the tool's names lack: offer it, never assume it
 _VERSION_CAP = ACCEPT - 12  # another version of the tool: offer it, never assume it
 _VENDOR_DISCOUNT = 0.9  # a vendor names many tools: a near name outranks a near vendor
+MAX_VALUE = 100  # the longest choice value a platform takes (Discord's autocomplete)
 _MAX_WALK = 5000  # the most tools one exact lookup examines (a huge vendor or a common word)
 
 
@@ -172,6 +174,9 @@ class NameIndex:
         for word in self._vocab:
             for letter in set(word[:2]):
                 self._buckets[len(word), letter].append(word)
+        # Ids too long for a platform's choice value answer to a short token (names.id_token).
+        self._tokens = {id_token(tool_id): n for n, tool_id in enumerate(ids)
+                        if len(tool_id) > MAX_VALUE}
         first = sorted(range(len(ids)), key=lambda i: names[i].lower())[:25]
         self._alphabetical = [Match(ids[i], names[i], 0.0) for i in first]
 
@@ -199,9 +204,18 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @staticmethod
+    def choice_value(tool_id: str) -> str:
+        """What a platform choice (autocomplete) carries for a tool: its id, or a token when
+        the id is longer than MAX_VALUE; resolve() takes either back to the tool."""
+        return tool_id if len(tool_id) <= MAX_VALUE else id_token(tool_id)
+
     def resolve(self, text: str, learned: Mapping[str, str] | None = None) -> Resolution:
         """Resolve one tool name: a published name, a learned alias, a vendor-qualified name,
         a handle, then indexed fuzzy candidates. `learned` maps joined forms to tool ids."""
+        token = self._tokens.get(text.strip())
+        if token is not None:
+            return Resolution(text, "ok", (Match(self.ids[token], self.names[token], 100.0),))
         normal = normalize(text)
         if not normal:
             return Resolution(text, "missing", ())

@@ -7,6 +7,7 @@ names and for what people type, so the forms meet wherever the spellings do.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sys
 import unicodedata
@@ -50,6 +51,11 @@ def normalize(text: str) -> str:
     text = clean(text).replace("&", " and ").replace("+", " plus ")
     text = _LETTER_DIGIT.sub(" ", text)
     return " ".join(_NON_WORD.split(text)).strip()
+
+
+def id_token(tool_id: str) -> str:
+    """A short stand-in for a tool id too long for a platform's choice value (Discord: 100)."""
+    return "id:" + hashlib.sha1(tool_id.encode()).hexdigest()[:16]
 
 
 def compact(normal: str) -> str:

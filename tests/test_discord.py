@@ -281,3 +281,19 @@ def test_reactions_missed_while_down_are_healed_on_a_new_session(fake_discord, b
             fake_discord.of("PATCH", rf"/channels/{CHANNEL_ID}/messages/{message_id}$")))
     finally:
         rig.stop()
+
+
+def test_long_tool_ids_autocomplete_to_values_that_resolve(store: Store, bot) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.commands import tool_choices
+    from bot.models import Context
+
+    stem = "vendor-" + "x" * 95
+    store.catalog.import_bundle(Bundle(tools=[
+        Tool(id=f"{stem}-alpha-edition", name="Longname Alpha", short_name="Longname Alpha"),
+        Tool(id=f"{stem}-beta-edition", name="Longname Beta", short_name="Longname Beta")]))
+    choices = tool_choices(bot, "longname")
+    values = [c.value for c in choices]
+    assert 2 == len(set(values)) and all(len(v) <= 100 for v in values)
+    card = bot.handle(f"compare {values[0]} vs {values[1]}", Context(platform="discord"))
+    assert "compare" == card.kind
+    assert {f"{stem}-alpha-edition", f"{stem}-beta-edition"} == set(card.tool_ids)

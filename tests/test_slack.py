@@ -304,3 +304,17 @@ def test_unsigned_garbage_is_refused_before_it_is_parsed(rig: SlackRig, caplog: 
         assert 401 == rig.send(body, kind, secret="forged")[0]
     assert "Traceback" not in caplog.text
     assert [] == rig.posted() and [] == rig.fake.responses
+
+
+def test_button_values_are_whole_json_however_long_the_names() -> None:
+    from adapters.slack.blocks import render
+    from bot.cards import Card, Choice
+
+    ids = [f"{'y' * 110}-{n}" for n in range(4)]
+    choices = [Choice(label="L" * 300, command="compare " + " vs ".join(ids), tool_id=ids[0],
+                      typed="t" * 100) for _ in range(5)]
+    blocks, _ = render(Card(kind="did_you_mean", title="?", choices=choices))
+    buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
+    for button in buttons:
+        value = json.loads(button["value"])  # never cut in the middle
+        assert len(button["value"]) <= 2000 and value["command"].endswith(ids[3])

@@ -19,9 +19,11 @@ MAX_CHOICES = 25  # Discord's limit for autocomplete answers
 
 
 def tool_choices(core: ShipBot, current: str) -> list[app_commands.Choice[str]]:
-    """Autocomplete: up to 25 tools for what has been typed, the tool id as the value."""
-    return [app_commands.Choice(name=m.name[:100], value=m.tool_id[:100])
-            for m in core.index.suggest(current, limit=MAX_CHOICES)]
+    """Autocomplete: up to 25 tools for what has been typed; each value resolves to its tool
+    (the id, or a short token for an id over Discord's 100 characters)."""
+    index = core.index
+    return [app_commands.Choice(name=m.name[:100], value=index.choice_value(m.tool_id))
+            for m in index.suggest(current, limit=MAX_CHOICES)]
 
 
 def category_choices(core: ShipBot, current: str) -> list[app_commands.Choice[str]]:

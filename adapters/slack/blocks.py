@@ -12,6 +12,7 @@ MAX_TEXT = 3000  # section text
 MAX_FIELD = 2000  # section field
 MAX_HEADER = 150
 MAX_BUTTON = 75
+MAX_VALUE = 2000  # Slack's limit for a button's value
 # What a reaction means (the core decides what that means on each kind of card): a letter or
 # number picks a tool by column, a check or a cross is ship or skip.
 REACTION_MEANINGS: dict[str, int | str] = {
@@ -110,8 +111,14 @@ def _buttons(card: Card) -> list[Block]:
 
 
 def _button(label: str, action: str, value: dict[str, Any], style: str = "") -> Block:
+    encoded = json.dumps(value)
+    if len(encoded) > MAX_VALUE and "typed" in value:  # learning is a bonus; the command is not
+        encoded = json.dumps({k: v for k, v in value.items() if k != "typed"})
+    # Never cut an encoded value: half a JSON document cannot be pressed. Commands are built
+    # from tool ids (at most 120 characters each), so this holds by construction.
+    assert len(encoded) <= MAX_VALUE, "a button value over Slack's 2,000 characters"
     button: Block = {"type": "button", "text": plain(label, MAX_BUTTON),
-                     "action_id": f"shipbot_{action}", "value": trim(json.dumps(value), 2000)}
+                     "action_id": f"shipbot_{action}", "value": encoded}
     if style:
         button["style"] = style
     return button
