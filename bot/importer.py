@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bot.models import Bundle
+from bot.models import Bundle, Tool
 from bot.pagetext import PageFormatError, looks_like_page, parse_page
 from bot.store import ImportResult, Store, StoreError
 
@@ -31,7 +31,7 @@ def read_bundle(path: Path) -> Bundle:
             f"{path}: line 1: expected JSON or a page starting 'Compare/<tool> vs <tool>', "
             f"found {first!r}")
     try:
-        return parse_page(text, source=path.name)
+        return parse_page(text)
     except PageFormatError as exc:
         raise ImportFileError(f"{path}: {exc}") from exc
     except ValidationError as exc:
@@ -90,18 +90,47 @@ def locate_json_path(text: str, loc: Iterable[object]) -> int:
     return text.count("\n", 0, pos) + 1
 
 
-def import_files(store: Store, paths: Iterable[Path],
-                 progress: Callable[[Path], None] | None = None) -> ImportResult:
-    """Parse every file first, then load them all in one transaction (nothing on any error)."""
-    bundles = []
+def read_files(paths: Iterable[Path],
+               progress: Callable[[Path], None] | None = None) -> list[tuple[Path, Bundle]]:
+    """Parse every file (nothing is stored yet); each bundle with the file it came from."""
+    out = []
     for path in paths:
-        bundles.append(read_bundle(path))
+        out.append((path, read_bundle(path)))
         if progress:
             progress(path)
-    merged = Bundle(tools=[t for b in bundles for t in b.tools],
-                    comparisons=[c for b in bundles for c in b.comparisons])
+    return out
+
+
+def merge_bundles(store: Store, files: list[tuple[Path, Bundle]]) -> Bundle:
+    """One bundle from several files: a tool given again in a later file replaces the earlier
+    one; a comparison must name tools that a file or the store has (else the file and line)."""
+    tools: dict[str, Tool] = {}
+    for _, bundle in files:
+        tools.update({t.id: t for t in bundle.tools})
+    stored = store.catalog.tools({i for _, b in files for c in b.comparisons for i in c.tools})
+    for path, bundle in files:
+        for comparison in bundle.comparisons:
+            missing = [i for i in comparison.tools if i not in tools and i not in stored]
+            if missing:
+                text = path.read_text(encoding="utf-8-sig")
+                at = text.find(f'"{missing[0]}"')
+                line = text.count("\n", 0, at) + 1 if at >= 0 else 1
+                raise ImportFileError(f"{path}: line {line}: the comparison names tool id(s) "
+                                      f"{', '.join(missing)}, which neither these files nor "
+                                      "the catalog have")
+    # Built without re-validating: every part was validated in its own file.
+    return Bundle.model_construct(tools=list(tools.values()),
+                                  comparisons=[c for _, b in files for c in b.comparisons])
+
+
+def import_files(store: Store, paths: Iterable[Path],
+                 progress: Callable[[Path], None] | None = None,
+                 allow_removals: bool = False) -> ImportResult:
+    """Parse every file first, then load them all in one transaction (nothing on any error).
+    An import that would remove stored reviews is refused unless `allow_removals`."""
+    merged = merge_bundles(store, read_files(paths, progress))
     try:
-        return store.catalog.import_bundle(merged)
+        return store.catalog.import_bundle(merged, allow_removals=allow_removals)
     except StoreError as exc:
         raise ImportFileError(str(exc)) from exc
 

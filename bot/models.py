@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 Verdict = Literal["ship", "skip"]
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
@@ -17,15 +18,35 @@ def slugify(text: str) -> str:
     return _SLUG_STRIP.sub("-", text.lower()).strip("-")
 
 
+MAX_REVIEWERS = 20  # a panel, not a crowd
+MAX_ALIASES = 50
+
+
+def _clean_name(value: str) -> str:
+    """A name as stored: no control or invisible characters (refused), no surrounding spaces,
+    not empty."""
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        raise ValueError("contains a control or invisible character")
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("is empty or only spaces")
+    return value
+
+
 class Review(BaseModel):
     """One panel persona's score and ship/skip verdict for one tool."""
 
     model_config = ConfigDict(extra="forbid")
 
     persona: str = Field(min_length=1, max_length=40)
-    score: int = Field(ge=0, le=100)
+    score: int = Field(ge=0, le=100, strict=True)  # strict: `true` is not a score
     verdict: Verdict
     text: str = Field(default="", max_length=4000)
+
+    @field_validator("persona")
+    @classmethod
+    def _clean_persona(cls, value: str) -> str:
+        return _clean_name(value)
 
 
 class Tool(BaseModel):
@@ -44,22 +65,30 @@ class Tool(BaseModel):
     pricing_model: str = Field(default="", max_length=40)
     pricing_text: str = Field(default="", max_length=600)
     summary: str = Field(default="", max_length=2000)
-    aliases: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list, max_length=MAX_ALIASES)
     reviewed: date | None = None
-    reviews: list[Review] = Field(default_factory=list)
+    reviews: list[Review] = Field(default_factory=list, max_length=MAX_REVIEWERS)
+
+    @field_validator("name", "short_name", "vendor")
+    @classmethod
+    def _clean_names(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "vendor" and not value.strip():
+            return ""
+        return _clean_name(value)
 
     @field_validator("aliases")
     @classmethod
     def _clean_aliases(cls, value: list[str]) -> list[str]:
-        return [a.strip() for a in value if a.strip()]
+        return [_clean_name(a) for a in value if a.strip()]
 
     @field_validator("reviews")
     @classmethod
     def _one_review_per_persona(cls, value: list[Review]) -> list[Review]:
-        personas = [r.persona for r in value]
-        repeated = sorted({p for p in personas if personas.count(p) > 1})
+        personas = [r.persona.casefold() for r in value]
+        repeated = sorted({r.persona for r in value if personas.count(r.persona.casefold()) > 1})
         if repeated:
-            raise ValueError(f"more than one review by {', '.join(repeated)}")
+            raise ValueError(f"more than one review by {', '.join(repeated)} "
+                             "(names differing only in case are one reviewer)")
         return value
 
 
@@ -87,6 +116,16 @@ class Bundle(BaseModel):
 
     tools: list[Tool] = Field(default_factory=list)
     comparisons: list[Comparison] = Field(default_factory=list)
+
+    @field_validator("tools")
+    @classmethod
+    def _each_tool_once(cls, value: list[Tool]) -> list[Tool]:
+        ids = [t.id for t in value]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"tool id {', '.join(repeated)} appears more than once; "
+                             "give each tool once")
+        return value
 
 
 class Vote(BaseModel):

@@ -58,7 +58,7 @@ def looks_like_page(text: str) -> bool:
     return first.startswith("Compare/")
 
 
-def parse_page(text: str, source: str = "") -> Bundle:
+def parse_page(text: str) -> Bundle:
     """Parse one comparison page into tools, their reviews and one comparison."""
     cur = _Cursor([(i, ln.strip()) for i, ln in enumerate(text.splitlines(), 1) if ln.strip()])
     head_line = cur.line_no()
@@ -71,7 +71,10 @@ def parse_page(text: str, source: str = "") -> Bundle:
     _decision_table(cur, tools)
     _scorecard(cur, tools)
     built = [_finish(t) for t in tools]
-    return Bundle(tools=built, comparisons=[Comparison(tools=[t.id for t in built], source=source)])
+    # The comparison's source is a title a person can read, not the file it came in.
+    title = " vs ".join(t.short_name for t in built)
+    return Bundle(tools=built, comparisons=[Comparison(tools=[t.id for t in built],
+                                                       source=f"{title} (panel comparison)")])
 
 
 def _skip_to_first_block(cur: _Cursor, names: list[str]) -> None:
@@ -149,7 +152,15 @@ def _scorecard(cur: _Cursor, tools: list[dict[str, str]]) -> None:
                                          verdict=match.group(2).lower(), text=text))  # type: ignore[arg-type]
     if not reviews[0]:
         raise PageFormatError(cur.line_no(), "at least one persona", "end of scorecard")
+    if cur.peek() is None:  # a whole page goes on past the scorecard; a cut one stops in it
+        raise PageFormatError(cur.last_line + 1, "the rest of the page after the reviewer "
+                              "scorecard (the page looks cut off)", "end of file")
     for tool, found in zip(tools, reviews, strict=True):
+        panel = re.search(r"(\d+) ship / (\d+) skip", tool.get("Panel verdict", ""))
+        if panel and int(panel.group(1)) + int(panel.group(2)) != len(found):
+            raise PageFormatError(cur.line_no(), f"{int(panel.group(1)) + int(panel.group(2))} "
+                                  f"reviews of {tool['name']!r} (its panel line says so)",
+                                  f"{len(found)}")
         tool["reviews"] = found  # type: ignore[assignment]
 
 

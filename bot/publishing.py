@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.cards import Card
 from bot.commands import ShipBot
 from bot.filters import SubscriptionFilter
-from bot.importer import ImportFileError, read_bundle
+from bot.importer import ImportFileError, merge_bundles, read_files
 from bot.models import Bundle, Tool
 from bot.store import ImportResult, StoreError
 
@@ -41,15 +41,15 @@ class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False) -> PublishResult:
+def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False,
+                  allow_removals: bool = False) -> PublishResult:
     """Import the files and queue deliveries for every new or changed verdict, atomically."""
-    bundles = [read_bundle(p) for p in paths]
-    merged = Bundle(tools=[t for b in bundles for t in b.tools],
-                    comparisons=[c for b in bundles for c in b.comparisons])
+    merged = merge_bundles(bot.store, read_files(paths))
     result = PublishResult()
     try:
         with bot.store.transaction():
-            result.imported = bot.store.catalog.import_bundle(merged)
+            result.imported = bot.store.catalog.import_bundle(merged,
+                                                              allow_removals=allow_removals)
             result.announcements = _announce(bot, merged, result.imported)
             for item in result.announcements:
                 _queue(bot, item)

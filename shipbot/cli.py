@@ -112,16 +112,19 @@ def top(env: Env, category: tuple[str, ...]) -> None:
 @cli.command(name="import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--allow-removals", is_flag=True,
+              help="Let the import remove stored reviews that the files leave out.")
 @pass_env
-def import_(env: Env, files: tuple[Path, ...]) -> None:
+def import_(env: Env, files: tuple[Path, ...], allow_removals: bool) -> None:
     """Import page text (.txt) or JSON files: all of them, or none on any error."""
     store = env.store()
     try:
         if len(files) > 1 and sys.stderr.isatty():  # a log or a pipe gets no progress bar
             with click.progressbar(length=len(files), label="Reading", file=sys.stderr) as bar:
-                result = import_files(store, files, progress=lambda _: bar.update(1))
+                result = import_files(store, files, progress=lambda _: bar.update(1),
+                                      allow_removals=allow_removals)
         else:
-            result = import_files(store, files)
+            result = import_files(store, files, allow_removals=allow_removals)
     except ImportFileError as exc:
         raise click.ClickException(f"{exc}\nNothing was imported.") from exc
     click.echo(f"Imported {len(files)} file(s): {len(result.added)} new tool(s), "
@@ -155,14 +158,16 @@ def console(env: Env) -> None:
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show which channels would be notified; change nothing.")
+@click.option("--allow-removals", is_flag=True,
+              help="Let the import remove stored reviews that the files leave out.")
 @pass_env
-def publish(env: Env, files: tuple[Path, ...], dry_run: bool) -> None:
+def publish(env: Env, files: tuple[Path, ...], dry_run: bool, allow_removals: bool) -> None:
     """Import verdicts and queue them for every matching subscription (one transaction)."""
     from bot.publishing import describe, publish_files
 
     bot = env.bot()
     try:
-        result = publish_files(bot, files, dry_run=dry_run)
+        result = publish_files(bot, files, dry_run=dry_run, allow_removals=allow_removals)
     except ImportFileError as exc:
         raise click.ClickException(f"{exc}\nNothing was published.") from exc
     for line in describe(result, bot):

@@ -55,10 +55,14 @@ class Catalog:
         """True when no tool has been loaded yet."""
         return self.db.execute("SELECT 1 FROM tools LIMIT 1").fetchone() is None
 
-    def import_bundle(self, bundle: Bundle) -> ImportResult:
-        """Upsert every tool, alias, review and comparison of `bundle` in one transaction."""
+    def import_bundle(self, bundle: Bundle, allow_removals: bool = False) -> ImportResult:
+        """Upsert every tool, alias, review and comparison of `bundle` in one transaction.
+        Stored reviews that the bundle leaves out are removed only with `allow_removals`;
+        otherwise nothing is imported and the error says what would have gone."""
         try:
             with self.db.transaction():
+                if not allow_removals:
+                    self._refuse_removals(bundle)
                 result = self._import_locked(bundle)
                 if result.added or result.changed:
                     self.db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 "
@@ -67,6 +71,24 @@ class Catalog:
         except BaseException:
             self.forget()
             raise
+
+    def _refuse_removals(self, bundle: Bundle) -> None:
+        """Refuse (saying what would be lost) an import that drops a tool's stored reviewers."""
+        stored = self.tools([t.id for t in bundle.tools if t.reviews], cached=False)
+        lost = []
+        for tool in bundle.tools:
+            before = stored.get(tool.id)
+            if before is None or not tool.reviews:
+                continue
+            keeping = {r.persona.casefold() for r in tool.reviews}
+            gone = [r.persona for r in before.reviews if r.persona.casefold() not in keeping]
+            if gone:
+                lost.append(f"{before.short_name}: {', '.join(gone)} "
+                            f"({len(before.reviews)} stored, {len(tool.reviews)} in the import)")
+        if lost:
+            raise StoreError("this import would remove stored reviews: " + "; ".join(lost)
+                             + ". Nothing was changed; if that is what you want, import again "
+                             "with --allow-removals")
 
     def catalog_version(self) -> int:
         """A counter bumped by every import, so other processes know to re-index names."""

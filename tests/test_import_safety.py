@@ -1,0 +1,104 @@
+"""Imports that would lose data or accept nonsense are refused, with the file, line and reason,
+and change nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.models import MAX_ALIASES, MAX_REVIEWERS
+from bot.store import Store
+from shipbot.bootstrap import open_store
+from shipbot.cli import cli
+from tests.conftest import CLAUDE, dump
+
+
+def _import(db: Path, *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, ["--db", str(db), "import", *args])
+
+
+@pytest.mark.parametrize("cut", [5620, 6000, 7400, 9000, 11000])
+def test_a_page_cut_off_is_refused_and_changes_nothing(tmp_path: Path, seed_path: Path,
+                                                        cut: int) -> None:
+    db = tmp_path / "a.db"
+    store = open_store(db)
+    before = dump(store)
+    page = tmp_path / "cut.txt"
+    page.write_bytes(seed_path.read_bytes()[:cut])
+    result = _import(db, str(page))
+    assert 1 == result.exit_code, result.output
+    assert f"{page}: line " in result.output and "Nothing was imported" in result.output
+    assert before == dump(store)
+    assert 4 == len(store.catalog.tool(CLAUDE, cached=False).reviews)  # type: ignore[union-attr]
+
+
+def _tool_file(tmp_path: Path, filename: str, **changes: object) -> Path:
+    tool = {"id": CLAUDE, "name": "Claude 4 API: Tool Use Streaming & Prompt Caching",
+            "short_name": "Claude 4 API",
+            "reviews": [{"persona": p, "score": 80, "verdict": "ship"}
+                        for p in ("Builder", "Skeptic", "Futurist", "Founder")]}
+    tool.update(changes)
+    path = tmp_path / filename
+    path.write_text(json.dumps({"tools": [tool]}, indent=1))
+    return path
+
+
+def test_removing_stored_reviews_needs_to_be_asked_for(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    store = open_store(db)
+    before = dump(store)
+    two = _tool_file(tmp_path, "two.json", reviews=[
+        {"persona": "Builder", "score": 90, "verdict": "ship"},
+        {"persona": "Founder", "score": 70, "verdict": "skip"}])
+    refused = _import(db, str(two))
+    assert 1 == refused.exit_code
+    assert "would remove stored reviews: Claude 4 API: Skeptic, Futurist (4 stored, 2 in the " \
+           "import)" in refused.output
+    assert "--allow-removals" in refused.output
+    assert before == dump(store)
+    allowed = _import(db, "--allow-removals", str(two))
+    assert 0 == allowed.exit_code, allowed.output
+    assert ["Builder", "Founder"] == [r.persona for r in
+                                      Store.open(db).catalog.tool(CLAUDE).reviews]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("changes", "reason"), [
+    ({"reviews": [{"persona": "Builder", "score": True, "verdict": "ship"}]}, "integer"),
+    ({"name": "   "}, "only spaces"),
+    ({"short_name": "Claude\u0000API"}, "control or invisible character"),
+    ({"vendor": "Anthro\u200bpic"}, "control or invisible character"),
+    ({"reviews": [{"persona": "Builder", "score": 80, "verdict": "ship"},
+                  {"persona": "builder", "score": 70, "verdict": "ship"}]}, "differing only in case"),
+    ({"reviews": [{"persona": f"P{n}", "score": 80, "verdict": "ship"}
+                  for n in range(MAX_REVIEWERS + 1)]}, f"at most {MAX_REVIEWERS}"),
+    ({"aliases": [f"a{n}" for n in range(MAX_ALIASES + 1)]}, f"at most {MAX_ALIASES}"),
+])
+def test_loose_values_are_refused_with_file_and_line(tmp_path: Path, changes: dict[str, object],
+                                                     reason: str) -> None:
+    db = tmp_path / "a.db"
+    before = dump(open_store(db))
+    path = _tool_file(tmp_path, "bad.json", **changes)
+    result = _import(db, "--allow-removals", str(path))
+    assert 1 == result.exit_code, result.output
+    assert f"{path}: line " in result.output and reason in result.output
+    assert before == dump(Store.open(db))
+
+
+def test_the_same_tool_twice_in_one_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "twice.json"
+    tool = {"id": "dup", "name": "Dup", "short_name": "Dup"}
+    path.write_text(json.dumps({"tools": [tool, {**tool, "name": "Dup Two"}]}))
+    result = _import(tmp_path / "a.db", str(path))
+    assert 1 == result.exit_code
+    assert "tool id dup appears more than once" in result.output
+
+
+def test_a_page_import_keeps_a_readable_source(tmp_path: Path, seed_path: Path) -> None:
+    db = tmp_path / "a.db"
+    assert 0 == _import(db, str(seed_path)).exit_code
+    card = CliRunner().invoke(cli, ["--db", str(db), "compare", "claude", "azure"]).output
+    assert seed_path.name not in card
+    assert "Source: Claude 4 API vs Azure AI Foundry" in card
