@@ -89,12 +89,38 @@ def _scorecard(card: Card) -> str:
 
 
 def _fit_total(embed: discord.Embed) -> discord.Embed:
-    """Keep the whole embed under 6,000 characters by trimming the description first."""
-    excess = len(embed) - MAX_TOTAL
-    if excess > 0 and embed.description:
+    """Keep the whole embed under 6,000 characters, shortening the least important text first:
+    the description, the footer, each tool's facts, the scorecard, and only then the
+    recommendation's reasons. The recommendation itself (which tool to ship) always stays."""
+    def shorten_field(index: int, floor: int) -> None:
+        field = embed.fields[index]
+        excess = len(embed) - MAX_TOTAL
+        value = trim(field.value or "", max(len(field.value or "") - excess, floor))
+        embed.set_field_at(index, name=field.name, value=value, inline=field.inline)
+
+    if len(embed) > MAX_TOTAL and embed.description:
+        excess = len(embed) - MAX_TOTAL
         embed.description = trim(embed.description, max(len(embed.description) - excess, 10))
-    while len(embed) > MAX_TOTAL and embed.fields:
-        embed.remove_field(len(embed.fields) - 1)
+    if len(embed) > MAX_TOTAL and embed.footer.text:
+        excess = len(embed) - MAX_TOTAL
+        embed.set_footer(text=trim(embed.footer.text, max(len(embed.footer.text) - excess, 60)))
+    recommendation = next((n for n, f in enumerate(embed.fields) if (f.name or "").startswith("🏆")),
+                          None)
+    scorecard = next((n for n, f in enumerate(embed.fields) if f.name == "Reviewer scorecard"),
+                     None)
+    columns = [n for n in range(len(embed.fields)) if n not in (recommendation, scorecard)]
+    for floor in (400, 200, 120):
+        for index in columns:
+            if len(embed) > MAX_TOTAL:
+                shorten_field(index, floor)
+    for index, floor in ((scorecard, 200), (recommendation, 120)):
+        if index is not None and len(embed) > MAX_TOTAL:
+            shorten_field(index, floor)
+    for index in columns:  # names last: very long tool names on four columns
+        if len(embed) > MAX_TOTAL:
+            field = embed.fields[index]
+            embed.set_field_at(index, name=trim(field.name or "", 60), value=field.value,
+                               inline=field.inline)
     return embed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.cards import Card, Column, column_facts, score_cells
@@ -37,8 +38,11 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 
 def trim(text: str, limit: int) -> str:
-    """Cut text to `limit` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Cut text to `limit` characters, ending with an ellipsis when cut; never in the middle of
+    an escape (half an `&amp;` would show as text, or swallow what follows)."""
+    if len(text) <= limit:
+        return text
+    return re.sub(r"&[a-z]{0,3}$", "", text[: limit - 1]) + "…"
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
