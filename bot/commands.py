@@ -364,14 +364,16 @@ class ShipBot:
         return info_card("Subscribed", [head, *notes], ephemeral=False)
 
     def unsubscribe(self, query: str, ctx: Context) -> Card:
-        """`unsubscribe <id>` or `unsubscribe all`."""
-        if not ctx.can_manage:
-            return error_card("Only people who can manage this channel can change its "
-                              "subscriptions.", "Ask a channel admin to run `unsubscribe`.")
+        """`unsubscribe <id>` or `unsubscribe all`; whoever made a subscription may remove it."""
         arg = query.strip().lstrip("#").lower()
         if arg != "all" and not _is_number(arg):
             return error_card("Say which subscription to remove.",
                               "Type `unsubscribe <id>` (see `subscriptions`) or `unsubscribe all`.")
+        own = arg != "all" and self._made_by(int(arg), ctx)
+        if not ctx.can_manage and not own:
+            return error_card("Only people who can manage this channel (or who made the "
+                              "subscription) can remove it.",
+                              "Ask a channel admin to run `unsubscribe`.")
         removed = self.store.subscriptions.remove(ctx.platform, ctx.workspace, ctx.channel,
                                                   None if arg == "all" else int(arg))
         if not removed and arg == "all":
@@ -382,6 +384,12 @@ class ShipBot:
                               "Type `subscriptions` to see the ids.")
         return info_card("Unsubscribed", [f"Removed {removed} subscription(s) from this channel."],
                          ephemeral=False)
+
+    def _made_by(self, sub_id: int, ctx: Context) -> bool:
+        """True when `ctx.user` made subscription `sub_id` in this very channel."""
+        sub = self.store.subscriptions.get(sub_id)
+        return sub is not None and sub.created_by == ctx.user and (
+            sub.platform, sub.workspace, sub.channel) == (ctx.platform, ctx.workspace, ctx.channel)
 
     def list_subscriptions(self, query: str, ctx: Context) -> Card:
         """This channel's subscriptions with id, filter, who and when."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,10 @@ class Settings(BaseSettings):
     # every shard, in one process.
     discord_shard_ids: str | None = None
     discord_shard_count: int | None = Field(default=None, ge=1)
+    # Who may subscribe and unsubscribe a Slack channel: anyone in it, or only workspace admins
+    # and owners (checked with users.info); anyone may remove a subscription they made.
+    slack_managers: Literal["anyone", "admins"] = Field(default="anyone",
+                                                        alias="SHIPBOT_SLACK_MANAGERS")
     # Learned aliases: this many people in one workspace pick the same did-you-mean choice after
     # typing the same words; learned everywhere once that happened in this many workspaces.
     learn_users: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_USERS")

@@ -118,3 +118,41 @@ def test_run_on_a_taken_port_says_so_and_exits_1(tmp_path: Path, fake: FakeSlack
     assert 1 == done.returncode
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sigterm_with_a_slow_answer_in_flight_exits_promptly_and_quietly(
+        tmp_path: Path, fake: FakeSlack) -> None:
+    import re
+    import threading
+    import time
+    from urllib.parse import urlencode
+
+    from tests.fakes.server import wait_for
+    from tests.fakes.slack import post, signed_headers
+
+    fake.post_delay = 30.0  # Slack is stuck: the answer cannot finish
+    env = {**os.environ, "SHIPBOT_DB": str(tmp_path / "t.db"), "SLACK_BOT_TOKEN": "xoxb-term",
+           "SLACK_SIGNING_SECRET": "term", "SLACK_API_URL": f"{fake.url}/api/"}
+    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
+        env.pop(key, None)
+    process = subprocess.Popen([sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1",
+                                "--port", "0"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
+                     daemon=True).start()
+    found = lambda: next((int(m.group(1)) for m in (  # noqa: E731
+        re.search(r"listening on http://127\.0\.0\.1:(\d+)/", ln) for ln in lines) if m), None)
+    assert wait_for(lambda: found() is not None, 30), "".join(lines)
+    body = urlencode({"command": "/compare", "text": "claude azure", "user_id": "U1",
+                      "team_id": "T1", "channel_id": "C1", "response_url": f"{fake.url}/r/1"})
+    assert 200 == post(f"http://127.0.0.1:{found()}/slack/events", body,
+                       signed_headers("term", body, "application/x-www-form-urlencoded"))[0]
+    time.sleep(1.5)  # the answer is computed and its post is waiting on the stuck Slack
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+    assert time.monotonic() - started < 10
+    assert 0 == process.returncode
+    log = "".join(lines)
+    assert "Traceback" not in log and "gave up 1 answer" in log

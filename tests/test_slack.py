@@ -318,3 +318,23 @@ def test_button_values_are_whole_json_however_long_the_names() -> None:
     for button in buttons:
         value = json.loads(button["value"])  # never cut in the middle
         assert len(button["value"]) <= 2000 and value["command"].endswith(ids[3])
+
+
+def test_admins_only_setting_restricts_subscriptions(fake: FakeSlack, bot: ShipBot,
+                                                      store: Store) -> None:
+    settings = settings_for(fake, bot.store.location).model_copy(
+        update={"slack_managers": "admins"})
+    fake.admin_users.add("UADMIN")
+    with serving(fake, bot, settings) as rig:
+        rig.command("/shipbot", "subscribe", user="UMEMBER")
+        assert "Only people who can manage this channel" in json.dumps(rig.fake.responses[-1])
+        assert [] == store.subscriptions.list()
+        rig.command("/shipbot", "subscribe vendor:anthropic", user="UADMIN")
+        rig.command("/shipbot", "subscribe vendor:microsoft", user="UADMIN")
+        assert 2 == len(store.subscriptions.list())
+        rig.command("/shipbot", "unsubscribe all", user="UMEMBER")
+        assert 2 == len(store.subscriptions.list())
+        # Whoever made a subscription may remove it, admin or not.
+        sub, _ = store.subscriptions.add("slack", "T1", "C1", "{}", "everything", "UMEMBER")
+        rig.command("/shipbot", f"unsubscribe {sub.id}", user="UMEMBER")
+        assert 2 == len(store.subscriptions.list())

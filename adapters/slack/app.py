@@ -341,6 +341,21 @@ class SlackAdapter:
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
         return True
 
+    async def who_manages(self, ctx: Context, client: AsyncWebClient) -> Context:
+        """Under SHIPBOT_SLACK_MANAGERS=admins, only workspace admins and owners may manage a
+        channel's subscriptions (users.info says who; anyone else may still remove their own)."""
+        if self.settings.slack_managers == "anyone":
+            return ctx
+        try:
+            info = await self.client(client.token).users_info(user=ctx.user)
+            profile = info.get("user") or {}
+            admin = any(profile.get(k) for k in ("is_admin", "is_owner", "is_primary_owner"))
+        except SlackApiError as exc:
+            log.warning("slack: users.info failed (%s); treating the user as not an admin",
+                        exc.response.get("error") if exc.response is not None else "?")
+            admin = False
+        return ctx.model_copy(update={"can_manage": admin})
+
     async def _is_bot(self, client: AsyncWebClient, user: str) -> bool:
         """Bots' reactions (ours and others') are not votes; remembered per user."""
         if user not in self._bots:

@@ -35,7 +35,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     def slash(prefix: str) -> Callable[..., Awaitable[None]]:
         async def answer(body: dict[str, Any], respond: Respond, client: AsyncWebClient) -> None:
             try:
-                ctx = command_context(body)
+                ctx = await adapter.who_manages(command_context(body), client)
                 text = f"{prefix} {body.get('text', '')}".strip()
                 card = await adapter.run(bot.handle, text, ctx)
                 await adapter.answer(card, ctx, respond, client)

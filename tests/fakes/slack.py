@@ -37,6 +37,7 @@ class FakeSlack:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     channel_errors: dict[str, str] = field(default_factory=dict)
     bot_users: set[str] = field(default_factory=set)
+    admin_users: set[str] = field(default_factory=set)
     rate_limit_next: int = 0  # answer this many chat.postMessage calls with 429 first
     retry_after: int = 1
     post_delay: float = 0.0  # seconds each chat.postMessage takes (for kill-mid-dispatch tests)
@@ -115,7 +116,8 @@ class FakeSlack:
                         "message": {"ts": params.get("timestamp"), "reactions": reactions}})
         if method == "users.info":
             user = params.get("user", "")
-            return _ok({"user": {"id": user, "is_bot": user in self.bot_users}})
+            return _ok({"user": {"id": user, "is_bot": user in self.bot_users,
+                                 "is_admin": user in self.admin_users}})
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             channel = str(params.get("channel", ""))
             if method == "chat.postMessage" and self.rate_limit_next > 0:
