@@ -63,7 +63,8 @@ class ShipBot:
     def handle(self, text: str, ctx: Context) -> Card:
         """Run one command line (`/compare claude azure`, `help`, ...) and return its card."""
         try:
-            return self._dispatch(text, ctx)
+            with self.store.one_read_of_versions():
+                return self._dispatch(text, ctx)
         except Exception:  # one bad command must never take the bot down
             log.exception("command failed: %r", text[:200])
             return error_card("Something went wrong on my side; it has been logged.",

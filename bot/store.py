@@ -82,6 +82,18 @@ class Store:
             self.catalog.forget()  # tools read inside a rolled-back import must not linger
             raise
 
+    @contextmanager
+    def one_read_of_versions(self) -> Iterator[None]:
+        """For one command: read the catalog and alias versions once, together, and let every
+        part use that reading (each is otherwise its own round trip to the database)."""
+        rows = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN "
+                                    "('catalog_version', 'aliases_version')").rows)
+        self.db.versions = {k: int(v) for k, v in rows.items()}
+        try:
+            yield
+        finally:
+            self.db.versions = None
+
     def close(self) -> None:
         """Close connections (this thread's, for SQLite; the pool, for PostgreSQL)."""
         self.db.close()

@@ -92,8 +92,7 @@ class Catalog:
 
     def catalog_version(self) -> int:
         """A counter bumped by every import, so other processes know to re-index names."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'catalog_version'").fetchone()
-        return int(row[0]) if row else 0
+        return self.db.meta_counter("catalog_version")
 
     def _import_locked(self, bundle: Bundle) -> ImportResult:
         added: list[str] = []

@@ -81,6 +81,23 @@ class Engine(ABC):
         """All-or-nothing work that reads then writes; nests as a savepoint."""
 
     @property
+    def versions(self) -> dict[str, int] | None:
+        """This thread's reading of the meta counters, while a command holds one."""
+        return getattr(self._local, "versions", None)
+
+    @versions.setter
+    def versions(self, value: dict[str, int] | None) -> None:
+        self._local.versions = value
+
+    def meta_counter(self, key: str) -> int:
+        """A meta counter: from this thread's reading if there is one, else the database."""
+        held = self.versions
+        if held is not None and key in held:
+            return held[key]
+        row = self.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return int(row[0]) if row else 0
+
+    @property
     def in_transaction(self) -> bool:
         """True while this thread is inside `transaction()`."""
         return getattr(self._local, "depth", 0) > 0

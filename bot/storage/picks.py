@@ -29,8 +29,7 @@ class AliasPicks:
 
     def version(self) -> int:
         """Bumped by every pick and removal."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'aliases_version'").fetchone()
-        return int(row[0]) if row else 0
+        return self.db.meta_counter("aliases_version")
 
     def agreed(self, at_least: int) -> list[tuple[str, str, str, str, str, list[str]]]:
         """(platform, workspace, words, tool id, typed, users) where at least `at_least` people
