@@ -259,10 +259,9 @@ class ShipBot:
         One vote per person and card: on a compare card it picks one tool to ship, on a verdict
         card it is ship or skip; the latest option added, by reaction or button, counts.
         Changes are applied in `at` order whatever order they arrive in (bot.storage.votes)."""
-        option = card_option(ref, position, "ship" if ref.kind == "compare" else choice)
+        option, at = _option_at(ref, position, choice, at)
         if option is None:
             return False
-        at = time.time() if at is None else at
         with self.store.transaction():
             self.store.votes.hold(ref, ctx.user)
             if not self.store.votes.card_event(ref, ctx.user, option, added, at, via):
@@ -297,10 +296,9 @@ class ShipBot:
                     at: float | None = None) -> bool:
         """A vote button: the first press records the vote, pressing it again withdraws it
         (and with it a reaction for the same option: one vote per person and card)."""
-        option = card_option(ref, position, "ship" if ref.kind == "compare" else choice)
+        option, at = _option_at(ref, position, choice, at)
         if option is None:
             return False
-        at = time.time() if at is None else at
         with self.store.transaction():
             self.store.votes.hold(ref, ctx.user)
             current, _ = self.store.votes.card_choice(ref, ctx.user)
@@ -436,6 +434,14 @@ def _is_number(text: str) -> bool:
 def _clip(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _option_at(ref: CardRef, position: int, choice: str,
+               at: float | None) -> tuple[str | None, float]:
+    """The card option a vote stands for (None: nothing on this card), and its time (now, when
+    the platform gave none)."""
+    option = card_option(ref, position, "ship" if ref.kind == "compare" else choice)
+    return option, time.time() if at is None else at
 
 
 def _option(ref: CardRef, meaning: int | str) -> str | None:

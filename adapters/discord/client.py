@@ -7,7 +7,6 @@ import functools
 import logging
 import time
 from collections.abc import Hashable
-from datetime import UTC, datetime, timedelta
 from concurrent.futures import ThreadPoolExecutor
 
 import discord
@@ -23,6 +22,7 @@ from adapters.discord.embeds import (
     render_embed,
 )
 from adapters.discord.views import ChoiceView
+from adapters.healing import heal_cards, recent_since
 from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
@@ -256,23 +256,11 @@ class ShipbotDiscord(discord.AutoShardedClient):
     async def heal_recent(self, shard_id: int | None = None) -> int:
         """Re-read the reactions on recent cards in one shard's guilds (all, if None), paced
         by SHIPBOT_HEAL_RATE; bring the store's reaction votes in line. Returns cards changed."""
-        since = (datetime.now(UTC) - timedelta(days=self.settings.heal_days)).isoformat(
-            timespec="seconds")
-        refs = await asyncio.to_thread(self.core.store.cards.recent, PLATFORM, since)
+        refs = await asyncio.to_thread(self.core.store.cards.recent, PLATFORM,
+                                       recent_since(self.settings.heal_days))
         mine = [r for r in refs if shard_id is None or self._shard_of(r.workspace) == shard_id]
-        changed = 0
-        for n, ref in enumerate(mine):
-            if n:
-                await asyncio.sleep(1 / self.settings.heal_rate)
-            try:
-                changed += await self.heal_card(ref)
-            except (discord.HTTPException, OSError) as exc:
-                log.warning("discord: could not re-read reactions on %s/%s: %s", ref.channel,
-                            ref.message_id, exc.__class__.__name__)
-        if mine:
-            log.info("discord: re-read reactions on %d recent card(s), %d corrected", len(mine),
-                     changed)
-        return changed
+        return await heal_cards(PLATFORM, mine, self.heal_card, self.settings.heal_rate,
+                                (discord.HTTPException, OSError))
 
     def _shard_of(self, workspace: str) -> int:
         """The shard a guild's events come through (direct messages: shard 0)."""

@@ -12,7 +12,6 @@ import asyncio
 import functools
 import logging
 import time
-from datetime import UTC, datetime, timedelta
 from collections.abc import Awaitable, Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -27,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.healing import heal_cards, recent_since
 from adapters.slack.blocks import REACTION_MEANINGS, render
 from adapters.slack.installations import (
     AsyncStoreInstallationStore,
@@ -252,22 +252,10 @@ class SlackAdapter:
     async def heal_recent(self) -> int:
         """Re-read the reactions on recent cards (reactions.get, paced by SHIPBOT_HEAL_RATE)
         and bring the store's reaction votes in line; returns how many cards changed."""
-        since = (datetime.now(UTC) - timedelta(days=self.settings.heal_days)).isoformat(
-            timespec="seconds")
-        refs = await self.run(self.bot.store.cards.recent, PLATFORM, since)
-        changed = 0
-        for n, ref in enumerate(refs):
-            if n:
-                await asyncio.sleep(1 / self.settings.heal_rate)
-            try:
-                changed += await self.heal_card(ref)
-            except (SlackApiError, LookupError, OSError) as exc:
-                log.warning("slack: could not re-read reactions on %s/%s: %s", ref.channel,
-                            ref.message_id, exc.__class__.__name__)
-        if refs:
-            log.info("slack: re-read reactions on %d recent card(s), %d corrected", len(refs),
-                     changed)
-        return changed
+        refs = await self.run(self.bot.store.cards.recent, PLATFORM,
+                              recent_since(self.settings.heal_days))
+        return await heal_cards(PLATFORM, refs, self.heal_card, self.settings.heal_rate,
+                                (SlackApiError, LookupError, OSError))
 
     async def heal_card(self, ref: CardRef) -> bool:
         """One card: what Slack shows now, made the store's reaction votes."""
