@@ -101,12 +101,31 @@ def read_files(paths: Iterable[Path],
     return out
 
 
+# A page's own paragraphs do not replace the catalog's wording of a tool it already has.
+WORDING = ("tagline", "best_for", "pricing_text", "summary")
+
+
+def keep_wording(tool: Tool, earlier: Tool) -> Tool:
+    """`tool` from a page, with the wording `earlier` already had (facts still update)."""
+    return tool.model_copy(update={f: getattr(earlier, f) for f in WORDING
+                                   if getattr(earlier, f)})
+
+
+def _is_json(path: Path) -> bool:
+    return path.suffix.lower() == ".json"
+
+
 def merge_bundles(store: Store, files: list[tuple[Path, Bundle]]) -> Bundle:
     """One bundle from several files: a tool given again in a later file replaces the earlier
     one; a comparison must name tools that a file or the store has (else the file and line)."""
     tools: dict[str, Tool] = {}
-    for _, bundle in files:
-        tools.update({t.id: t for t in bundle.tools})
+    known = store.catalog.tools({t.id for _, b in files for t in b.tools})
+    for path, bundle in files:
+        for tool in bundle.tools:
+            earlier = tools.get(tool.id) or known.get(tool.id)
+            if earlier is not None and not _is_json(path):
+                tool = keep_wording(tool, earlier)
+            tools[tool.id] = tool
     stored = store.catalog.tools({i for _, b in files for c in b.comparisons for i in c.tools})
     for path, bundle in files:
         for comparison in bundle.comparisons:

@@ -102,3 +102,15 @@ def test_a_page_import_keeps_a_readable_source(tmp_path: Path, seed_path: Path) 
     card = CliRunner().invoke(cli, ["--db", str(db), "compare", "claude", "azure"]).output
     assert seed_path.name not in card
     assert "Source: Claude 4 API vs Azure AI Foundry" in card
+
+
+def test_a_page_over_the_bundled_data_keeps_its_wording(tmp_path: Path, seed_path: Path) -> None:
+    db = tmp_path / "a.db"
+    store = open_store(db)
+    bundled = store.catalog.tool(CLAUDE, cached=False)
+    assert 0 == _import(db, str(seed_path)).exit_code
+    after = Store.open(db).catalog.tool(CLAUDE, cached=False)
+    assert bundled is not None and after is not None
+    for field in ("tagline", "best_for", "pricing_text", "summary"):
+        assert getattr(bundled, field) == getattr(after, field), field
+    assert [r.score for r in bundled.reviews] == [r.score for r in after.reviews]
