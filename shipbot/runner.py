@@ -86,7 +86,13 @@ async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, r
     adapter = SlackAdapter(bot, settings, pool=pool)
     closers: list[Callable[[], Awaitable[object]]] = [lambda: adapter.close(SHUTDOWN_GRACE)]
     if settings.slack_app_token:
-        handler = await serve_socket_mode(adapter, settings.slack_app_token.get_secret_value())
+        try:
+            handler = await serve_socket_mode(adapter,
+                                              settings.slack_app_token.get_secret_value())
+        except Exception as exc:  # refused token, or Slack unreachable: say so, not a traceback
+            await adapter.close(0)
+            raise CannotStart(f"cannot open a Socket Mode connection to Slack at "
+                              f"{settings.slack_api_url}: {_reason(exc)}") from None
         log.info("slack: socket mode connected")
         closers.append(handler.close_async)
     else:
@@ -143,3 +149,12 @@ def _start_discord(bot: ShipBot, settings: Settings, rate: float,
         await asyncio.wait({task}, timeout=5)
 
     return [close]
+
+
+def _reason(exc: BaseException) -> str:
+    """A short reason for a start-up failure, without the traceback (nor any token)."""
+    from slack_sdk.errors import SlackApiError
+
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return f"Slack answered {exc.response.get('error', 'an error')}"
+    return exc.__class__.__name__

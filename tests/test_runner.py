@@ -156,3 +156,30 @@ def test_sigterm_with_a_slow_answer_in_flight_exits_promptly_and_quietly(
     assert 0 == process.returncode
     log = "".join(lines)
     assert "Traceback" not in log and "gave up 1 answer" in log
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_an_unreachable_platform_at_start_is_one_sentence_and_exit_1(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    base = {**os.environ, "SHIPBOT_DB": str(tmp_path / "u.db")}
+    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID", "SLACK_BOT_TOKEN"):
+        base.pop(key, None)
+    cases = [
+        ({"DISCORD_TOKEN": "discord-dead", "DISCORD_API_URL": f"{dead}/api/v10"},
+         "cannot reach Discord"),
+        ({"SLACK_BOT_TOKEN": "xoxb-dead", "SLACK_APP_TOKEN": "xapp-dead",
+          "SLACK_API_URL": f"{dead}/api/"}, "cannot open a Socket Mode connection to Slack"),
+    ]
+    for extra, says in cases:
+        done = subprocess.run([sys.executable, "-m", "shipbot", "run", "--port", "0"],
+                              env={**base, **extra}, capture_output=True, text=True, timeout=90)
+        assert 1 == done.returncode, done.stderr
+        assert says in done.stderr and "Traceback" not in done.stderr
+        assert "discord-dead" not in done.stderr and "xapp-dead" not in done.stderr

@@ -56,6 +56,16 @@ API_ERRORS = {
 T = TypeVar("T")
 
 
+class _NoTokenAndClientWarning(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN itself and warns that our configured client wins; it should."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("As you gave `client` as well")
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_NoTokenAndClientWarning())
+
+
 def explain(error: SlackApiError) -> str:
     """A user-facing sentence for a Slack API error."""
     code = str(error.response.get("error", "")) if error.response is not None else ""

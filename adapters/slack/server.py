@@ -82,6 +82,9 @@ async def serve_http(adapter: SlackAdapter, host: str, port: int) -> tuple[web.A
 async def serve_socket_mode(adapter: SlackAdapter, app_token: str) -> AsyncSocketModeHandler:
     """Connect over Socket Mode (no public URL needed); close_async() ends it."""
     await adapter.start()
+    # Ask once ourselves: a refused token or an unreachable Slack at start is a sentence and an
+    # exit, where the client would retry forever, logging a traceback each time.
+    await adapter.client(None).apps_connections_open(app_token=app_token)
     handler = AsyncSocketModeHandler(adapter.app, app_token=app_token,
                                      web_client=adapter.app.client)
     await handler.connect_async()
