@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -246,3 +248,47 @@ def write_lock_held(store: Store, seconds: float | None = None) -> Iterator[bool
     finally:
         unlock()
         blocker.close()
+
+
+class Replica:
+    """One `shipbot run` process (a replica) and the port its Slack endpoint listens on."""
+
+    def __init__(self, env: dict[str, str], secret: str) -> None:
+        self.secret = secret
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1", "--port", "0"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(
+            target=lambda: self.lines.extend(iter(self.process.stderr.readline, "")),  # type: ignore[union-attr]
+            daemon=True)
+        self._reader.start()
+
+    @property
+    def port(self) -> int | None:
+        """The bound port, once the replica logged it."""
+        found = (re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line) for line in self.lines)
+        return next((int(m.group(1)) for m in found if m), None)
+
+    def send(self, body: str, content_type: str, extra: dict[str, str] | None = None,
+             secret: str | None = None) -> int:
+        """A signed request (with its secret, or `secret`) to this replica's /slack/events;
+        0 if it is not there."""
+        headers = {**signed_headers(secret or self.secret, body, content_type), **(extra or {})}
+        try:
+            return post(f"http://127.0.0.1:{self.port}/slack/events", body, headers, timeout=10)[0]
+        except OSError:
+            return 0
+
+    @property
+    def log(self) -> str:
+        """What it wrote to stderr so far."""
+        return "".join(self.lines)
+
+    def stop(self) -> int:
+        """SIGTERM; the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self._reader.join(10)
+        return self.process.returncode

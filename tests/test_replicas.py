@@ -8,11 +8,7 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import signal
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,46 +22,10 @@ from shipbot.bootstrap import open_bot
 from tests.conftest import AZURE, CLAUDE, postgres_schema
 from tests.fakes.discord import CHANNEL_ID, GUILD_ID, FakeDiscord
 from tests.fakes.server import wait_for
-from tests.fakes.slack import FakeSlack, post, signed_headers
-from tests.rigs import new_tool_file, run_cli
+from tests.fakes.slack import FakeSlack
+from tests.rigs import Replica, new_tool_file, run_cli
 
 SECRET = "replica-secret"
-
-
-class Replica:
-    """One `shipbot run` process and the port its Slack endpoint listens on."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1", "--port", "0"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(
-            target=lambda: self.lines.extend(iter(self.process.stderr.readline, "")),  # type: ignore[union-attr]
-            daemon=True)
-        self._reader.start()
-
-    @property
-    def port(self) -> int | None:
-        """The bound port, once the replica logged it."""
-        found = (re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line) for line in self.lines)
-        return next((int(m.group(1)) for m in found if m), None)
-
-    def send(self, body: str, content_type: str, extra: dict[str, str] | None = None) -> int:
-        """A signed request to this replica's /slack/events; 0 if it is not there."""
-        headers = {**signed_headers(SECRET, body, content_type), **(extra or {})}
-        try:
-            return post(f"http://127.0.0.1:{self.port}/slack/events", body, headers, timeout=10)[0]
-        except OSError:
-            return 0
-
-    def stop(self) -> int:
-        """SIGTERM; the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
-        self._reader.join(10)
-        return self.process.returncode
 
 
 @pytest.fixture(params=["postgres", "sqlite"])
@@ -104,8 +64,8 @@ def test_two_replicas_share_one_store(shared_db: str, tmp_path: Path, fake: Fake
            "SHIPBOT_DISPATCH_POLL": "0.2"}
     for key in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID"):
         env.pop(key, None)
-    a = Replica({**env, "DISCORD_SHARD_IDS": "0"})
-    b = Replica({**env, "DISCORD_SHARD_IDS": "1"})
+    a = Replica({**env, "DISCORD_SHARD_IDS": "0"}, SECRET)
+    b = Replica({**env, "DISCORD_SHARD_IDS": "1"}, SECRET)
     replicas = [a, b]
     try:
         assert wait_for(lambda: a.port and b.port, 30), "".join(a.lines + b.lines)

@@ -13,7 +13,7 @@ from bot.dispatch import delivery_rows
 from bot.models import Context
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
-from tests.rigs import new_tool_file, run_cli
+from tests.rigs import Replica, new_tool_file, run_cli
 
 
 def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
@@ -47,55 +47,40 @@ def test_run_starts_both_platforms_delivers_and_stops_on_sigterm(
 
 def test_run_answers_slack_over_http(tmp_path: Path, fake: FakeSlack) -> None:
     """The production path: aiohttp, bolt acking then answering, clean SIGTERM."""
-    import re
-    import threading
     import time
     from urllib.parse import urlencode
 
     from tests.fakes.server import wait_for
-    from tests.fakes.slack import post, signed_headers
 
     db = tmp_path / "run.db"
     store = open_bot(db).store
-    env = {**os.environ, "SHIPBOT_DB": str(db), "SLACK_BOT_TOKEN": "xoxb-run",
-           "SLACK_SIGNING_SECRET": "run-secret", "SLACK_API_URL": f"{fake.url}/api/"}
-    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
-        env.pop(key, None)
-    process = subprocess.Popen([sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1",
-                                "--port", "0"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
-                              daemon=True)
-    reader.start()
-
-    def port() -> int | None:
-        found = [re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line) for line in lines]
-        return next((int(m.group(1)) for m in found if m), None)
-
+    replica = Replica(_slack_env(db, fake, "xoxb-run"), "run-secret")
     try:
-        assert wait_for(lambda: port() is not None, 30), "".join(lines)
-        url = f"http://127.0.0.1:{port()}/slack/events"
+        assert wait_for(lambda: replica.port is not None, 30), replica.log
         body = urlencode({"command": "/compare", "text": "claude vs azure", "user_id": "U1",
                           "team_id": "T1", "channel_id": "C1", "channel_name": "general",
                           "response_url": f"{fake.url}/response/1", "trigger_id": "t"})
         started = time.monotonic()
-        status, _ = post(url, body, signed_headers("run-secret", body,
-                                                   "application/x-www-form-urlencoded"))
-        assert 200 == status and time.monotonic() - started < 3.0
+        assert 200 == replica.send(body, "application/x-www-form-urlencoded")
+        assert time.monotonic() - started < 3.0
         assert wait_for(lambda: store.cards.card_at("slack", "C1", "1700000001.000100") is not None, 30)
         assert "Ship Claude 4 API" in str(fake.of("chat.postMessage")[0]["blocks"])
-        forged = post(url, body, signed_headers("wrong-secret", body,
-                                                "application/x-www-form-urlencoded"))
-        assert 401 == forged[0]
+        assert 401 == replica.send(body, "application/x-www-form-urlencoded",
+                                   secret="wrong-secret")
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
-        reader.join(10)
-    assert 0 == process.returncode, "".join(lines)
+        code = replica.stop()
+    assert 0 == code, replica.log
     assert 1 == len(fake.of("chat.postMessage"))
-    log = "".join(lines)
-    assert "xoxb-run" not in log and "run-secret" not in log
+    assert "xoxb-run" not in replica.log and "run-secret" not in replica.log
+
+
+def _slack_env(db: Path, fake: FakeSlack, token: str) -> dict[str, str]:
+    """The environment of a Slack-only `shipbot run` against the fake Slack."""
+    env = {**os.environ, "SHIPBOT_DB": str(db), "SLACK_BOT_TOKEN": token,
+           "SLACK_SIGNING_SECRET": "run-secret", "SLACK_API_URL": f"{fake.url}/api/"}
+    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
+        env.pop(key, None)
+    return env
 
 
 def test_run_on_a_taken_port_says_so_and_exits_1(tmp_path: Path, fake: FakeSlack) -> None:
@@ -122,40 +107,22 @@ def test_run_on_a_taken_port_says_so_and_exits_1(tmp_path: Path, fake: FakeSlack
 
 def test_sigterm_with_a_slow_answer_in_flight_exits_promptly_and_quietly(
         tmp_path: Path, fake: FakeSlack) -> None:
-    import re
-    import threading
     import time
     from urllib.parse import urlencode
 
     from tests.fakes.server import wait_for
-    from tests.fakes.slack import post, signed_headers
 
     fake.post_delay = 30.0  # Slack is stuck: the answer cannot finish
-    env = {**os.environ, "SHIPBOT_DB": str(tmp_path / "t.db"), "SLACK_BOT_TOKEN": "xoxb-term",
-           "SLACK_SIGNING_SECRET": "term", "SLACK_API_URL": f"{fake.url}/api/"}
-    for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
-        env.pop(key, None)
-    process = subprocess.Popen([sys.executable, "-m", "shipbot", "run", "--host", "127.0.0.1",
-                                "--port", "0"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")),  # type: ignore[union-attr]
-                     daemon=True).start()
-    found = lambda: next((int(m.group(1)) for m in (  # noqa: E731
-        re.search(r"listening on http://127\.0\.0\.1:(\d+)/", ln) for ln in lines) if m), None)
-    assert wait_for(lambda: found() is not None, 30), "".join(lines)
+    replica = Replica(_slack_env(tmp_path / "t.db", fake, "xoxb-term"), "run-secret")
+    assert wait_for(lambda: replica.port is not None, 30), replica.log
     body = urlencode({"command": "/compare", "text": "claude azure", "user_id": "U1",
                       "team_id": "T1", "channel_id": "C1", "response_url": f"{fake.url}/r/1"})
-    assert 200 == post(f"http://127.0.0.1:{found()}/slack/events", body,
-                       signed_headers("term", body, "application/x-www-form-urlencoded"))[0]
+    assert 200 == replica.send(body, "application/x-www-form-urlencoded")
     time.sleep(1.5)  # the answer is computed and its post is waiting on the stuck Slack
     started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    assert 0 == replica.stop()
     assert time.monotonic() - started < 10
-    assert 0 == process.returncode
-    log = "".join(lines)
-    assert "Traceback" not in log and "gave up 1 answer" in log
+    assert "Traceback" not in replica.log and "gave up 1 answer" in replica.log
 
 
 def _closed_port() -> int:
