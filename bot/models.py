@@ -150,6 +150,8 @@ class Subscription(BaseModel):
     created_at: str
     active: bool = True
     disabled_reason: str = ""
+    cadence: Literal["instant", "weekly"] = "instant"
+    digest_at: str = ""  # weekly: the end of what its last digest covered
 
 
 class Context(BaseModel):
@@ -162,3 +164,11 @@ class Context(BaseModel):
     is_dm: bool = False
     can_manage: bool = False  # an adapter must say who may manage a channel's subscriptions
     can_receive: bool = True  # whether this channel can be sent deliveries (not the console)
+    # Discord user ids are the same in every server; a Slack user id belongs to its workspace.
+    users_global: bool = False
+
+    @property
+    def person(self) -> tuple[str, str, str]:
+        """(platform, workspace, user) naming this person wherever they type: what a watch is
+        kept under, so that `watching` shows the same tools in every channel."""
+        return (self.platform, "" if self.users_global else self.workspace, self.user)

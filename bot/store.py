@@ -3,9 +3,10 @@
 `Store.open(target)` takes a file path or a `postgresql://` URL, migrates the database, and
 offers its parts: `catalog` (tools, aliases, reviews, comparisons), `votes` (and the event ids
 already counted), `cards` (posted card messages), `subscriptions`, `outbox` (publications
-and deliveries), `picks` (did-you-mean picks that teach aliases) and `installations` (the
-app's token per workspace). Each part is a small class over the same engine; the store itself decides
-nothing (bot.decision does).
+and deliveries), `picks` (did-you-mean picks that teach aliases), `installations` (the
+app's token per workspace), `watches` (people's tools) and `decisions` (channels' choices).
+Each part is a small class over the same engine; the store itself decides nothing
+(bot.decision does).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from bot.storage.cards import CardMessages, CardRef
 from bot.storage.catalog import Catalog, ImportResult, utcnow
+from bot.storage.decisions import Decision, Decisions
 from bot.storage.engine import Engine, StoreError, is_url, open_engine
 from bot.storage.migrations import MIGRATIONS, migrate
 from bot.storage.installations import Installations
@@ -23,8 +25,10 @@ from bot.storage.outbox import Outbox
 from bot.storage.picks import AliasPicks
 from bot.storage.subscriptions import Subscriptions
 from bot.storage.votes import Votes
+from bot.storage.watches import Watches
 
-__all__ = ["SCHEMA_VERSION", "CardRef", "ImportResult", "Store", "StoreError", "utcnow"]
+__all__ = ["SCHEMA_VERSION", "CardRef", "Decision", "ImportResult", "Store", "StoreError",
+           "utcnow"]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -42,6 +46,8 @@ class Store:
         self.outbox = Outbox(engine)
         self.picks = AliasPicks(engine)
         self.installations = Installations(engine)
+        self.watches = Watches(engine)
+        self.decisions = Decisions(engine)
 
     @classmethod
     def open(cls, target: str | Path, create_folder: bool = False) -> Store:
@@ -105,4 +111,5 @@ class Store:
 
         return {"tools": count("tools"), "reviews": count("reviews"),
                 "comparisons": count("comparisons"), "votes": self.votes.count(),
-                "subscriptions": count("subscriptions")}
+                "subscriptions": count("subscriptions"), "watches": count("watches"),
+                "decisions": count("decisions")}

@@ -189,7 +189,8 @@ def deliveries(env: Env, status: str | None, limit: int) -> None:
         click.echo("No deliveries.")
     for r in rows:
         error = f" — {r['last_error']}" if r["last_error"] else ""
-        click.echo(f"#{r['id']} {r['status']:<7} {r['platform']} {r['workspace']}/{r['channel']} "
+        where = f"DM {r['channel']}" if r["target"] == "dm" else r["channel"]
+        click.echo(f"#{r['id']} {r['status']:<7} {r['platform']} {r['workspace']}/{where} "
                    f"{r['subject']} attempts={r['attempts']}{error}")
 
 
@@ -202,7 +203,7 @@ def subscriptions_(env: Env) -> None:
         click.echo("No subscriptions.")
     for s in subs:
         state = "active" if s.active else f"DISABLED: {s.disabled_reason}"
-        click.echo(f"#{s.id} {s.platform} {s.workspace}/{s.channel} {s.filter_text} "
+        click.echo(f"#{s.id} {s.platform} {s.workspace}/{s.channel} {s.cadence} {s.filter_text} "
                    f"(by {s.created_by}, {s.created_at[:10]}) {state}")
 
 

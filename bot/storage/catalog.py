@@ -110,15 +110,24 @@ class Catalog:
                 if old != new:
                     verdict_changes[tool.id] = (old, new)
         ids: list[str] = []
+        touched = set(added) | set(changed)
+        now = utcnow()
         for comparison in bundle.comparisons:
             missing = [t for t in comparison.tools if self.tool(t, cached=False) is None]
             if missing:
                 raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
             cid = "-vs-".join(comparison.tools)
-            self.db.execute(upsert_sql("comparisons", ["id", "tool_ids", "published", "source"],
-                                       ("id",)),
-                            [cid, json.dumps(comparison.tools), _iso(comparison.published),
-                             comparison.source])
+            row = [json.dumps(comparison.tools), _iso(comparison.published), comparison.source]
+            before = self.db.execute("SELECT tool_ids, published, source FROM comparisons "
+                                     "WHERE id = ?", [cid]).fetchone()
+            if before is None:
+                self.db.execute("INSERT INTO comparisons (id, tool_ids, published, source, "
+                                "stored_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                [cid, *row, now, now])
+            elif list(before) != row or touched & set(comparison.tools):
+                # changed_at: what weekly digests collect; an identical re-import is no news.
+                self.db.execute("UPDATE comparisons SET tool_ids = ?, published = ?, source = ?, "
+                                "changed_at = ? WHERE id = ?", [*row, now, cid])
             ids.append(cid)
         return ImportResult(tuple(added), tuple(changed), verdict_changes, tuple(ids))
 
@@ -129,6 +138,8 @@ class Catalog:
         if self.db.execute("SELECT 1 FROM tools WHERE id = ?", [tool.id]).fetchone():
             # A page import knows less than the bundled JSON (no vendor, no date): merge.
             row = {k: v for k, v in row.items() if v not in ("", None) or k == "id"}
+        else:
+            row["stored_at"] = utcnow()  # the date a card says it was published, lacking one
         row["updated_at"] = utcnow()
         self.db.execute(upsert_sql("tools", list(row), ("id",)), list(row.values()))
         # Aliases only grow on import: a page carries none and must not erase curated ones.
@@ -184,7 +195,7 @@ class Catalog:
         out: dict[str, Tool] = {}
         for tid in ids:
             if tid in rows:
-                row = {k: v for k, v in rows[tid].items() if k != "updated_at"}
+                row = {k: v for k, v in rows[tid].items() if k not in ("updated_at", "stored_at")}
                 row["reviewed"] = row["reviewed"] or None
                 out[tid] = Tool(**row, aliases=aliases[tid], reviews=reviews[tid])
         return out
@@ -239,6 +250,37 @@ class Catalog:
             f"SELECT source, published FROM comparisons WHERE id IN ({','.join('?' * len(keys))})"
             " ORDER BY published DESC LIMIT 1", keys).fetchone()
         return (row[0], row[1]) if row else None
+
+    def published(self, tool_ids: Iterable[str]) -> str:
+        """The date (YYYY-MM-DD) a card of these tools was published: a comparison's
+        `published` date, else the date shipbot first stored it. A single tool: its earliest
+        comparison's date, else the date the tool was first stored. '' if unknown."""
+        ids = list(dict.fromkeys(tool_ids))
+        if len(ids) >= 2:
+            keys = ["-vs-".join(p) for p in itertools.permutations(ids)]
+            row = self.db.execute(
+                "SELECT published, stored_at FROM comparisons WHERE id IN "
+                f"({','.join('?' * len(keys))}) ORDER BY published DESC LIMIT 1", keys).fetchone()
+            if row:
+                return (row[0] or row[1] or "")[:10]
+        else:
+            dates = [(p or s)[:10] for p, s, raw in self.db.execute(
+                "SELECT published, stored_at, tool_ids FROM comparisons WHERE tool_ids LIKE ?",
+                [f'%"{ids[0]}"%']) if ids[0] in json.loads(raw) and (p or s)]
+            if dates:
+                return min(dates)
+        marks = ",".join("?" * len(ids))
+        stored = [r[0][:10] for r in self.db.execute(
+            f"SELECT stored_at FROM tools WHERE id IN ({marks})", ids) if r[0]]
+        # An ad-hoc comparison exists once its newest tool does.
+        return max(stored) if stored else ""
+
+    def changed_since(self, since: str, until: str) -> list[tuple[tuple[str, ...], str]]:
+        """(tool ids, changed_at) of comparisons published or changed after `since` and no
+        later than `until` (ISO times), oldest first: what a weekly digest lists."""
+        return [(tuple(json.loads(raw)), at) for raw, at in self.db.execute(
+            "SELECT tool_ids, changed_at FROM comparisons WHERE changed_at > ? AND changed_at <= ? "
+            "ORDER BY changed_at, id", [since, until])]
 
 
 def _iso(value: date | None) -> str:

@@ -8,8 +8,8 @@ from bot.storage.engine import StoreError
 # Every table, parents before the rows that point at them.
 TABLES = ("tools", "aliases", "reviews", "comparisons", "votes", "card_votes", "card_messages",
           "subscriptions", "publications", "deliveries", "seen_events", "alias_picks",
-          "alias_blocks", "installations", "oauth_states", "meta")
-NUMBERED = ("subscriptions", "publications", "deliveries")  # tables with auto-numbered ids
+          "alias_blocks", "installations", "oauth_states", "watches", "decisions", "meta")
+NUMBERED = ("subscriptions", "publications", "deliveries", "decisions")  # tables with auto-numbered ids
 _BATCH = 5000
 
 

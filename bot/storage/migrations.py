@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.storage.catalog import utcnow
 from bot.storage.engine import Engine, StoreError
 
 Migration = Callable[[Engine], None]
@@ -119,6 +120,40 @@ def m006_ordered_votes(engine: Engine) -> None:
         'channel, message_id, "user", option, via))',
         "CREATE INDEX idx_card_messages_recent ON card_messages (platform, created_at)",
     )
+
+
+@migration
+def m007_watches_digests_decisions(engine: Engine) -> None:
+    """Watches (a person's tools, with DM alerts), weekly digest subscriptions, direct-message
+    deliveries, channels' team decisions, and when each tool and comparison was first stored
+    and last changed (for freshness and digests)."""
+    _run(
+        engine,
+        'CREATE TABLE watches (platform TEXT, workspace TEXT, "user" TEXT, tool_id TEXT, '
+        'created_at TEXT, PRIMARY KEY (platform, workspace, "user", tool_id))',
+        "CREATE INDEX idx_watches_tool ON watches (tool_id)",
+        "CREATE TABLE decisions (id {serial}, platform TEXT, workspace TEXT, channel TEXT, "
+        "tool_id TEXT, over_ids TEXT, reason TEXT, revisit TEXT, decided_by TEXT, "
+        "decided_at TEXT, reminded_at TEXT)",
+        "CREATE INDEX idx_decisions_channel ON decisions (platform, workspace, channel)",
+        "CREATE INDEX idx_decisions_due ON decisions (platform, reminded_at, revisit)",
+        # instant: a card per publication; weekly: one digest a week.
+        "ALTER TABLE subscriptions ADD COLUMN cadence TEXT NOT NULL DEFAULT 'instant'",
+        "ALTER TABLE subscriptions ADD COLUMN digest_at TEXT NOT NULL DEFAULT ''",
+        "UPDATE subscriptions SET digest_at = created_at",
+        "DROP INDEX idx_subscriptions_key",
+        "CREATE UNIQUE INDEX idx_subscriptions_key ON subscriptions "
+        "(platform, workspace, channel, cadence, filter_text)",
+        # channel: a post in `channel`; dm: a direct message to the user id in `channel`.
+        "ALTER TABLE deliveries ADD COLUMN target TEXT NOT NULL DEFAULT 'channel'",
+        "ALTER TABLE tools ADD COLUMN stored_at TEXT NOT NULL DEFAULT ''",
+        "UPDATE tools SET stored_at = COALESCE(updated_at, '')",
+        "ALTER TABLE comparisons ADD COLUMN stored_at TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE comparisons ADD COLUMN changed_at TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX idx_comparisons_changed ON comparisons (changed_at)",
+    )
+    now = utcnow()  # comparisons stored before this: as of now (their first date is unknown)
+    engine.execute("UPDATE comparisons SET stored_at = ?, changed_at = ?", [now, now])
 
 
 def migrate(engine: Engine) -> None:

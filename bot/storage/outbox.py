@@ -22,11 +22,12 @@ class Claimed:
     """A delivery this dispatcher holds the lease on."""
 
     id: int
-    subscription_id: int
+    subscription_id: int | None  # None: a direct message or a reminder, not a subscription's
     workspace: str
-    channel: str
+    channel: str  # the channel, or for a direct message the person's user id
     attempts: int
     card_json: str
+    target: str = "channel"  # channel or dm
 
 
 class Outbox:
@@ -57,12 +58,32 @@ class Outbox:
                     [pub_id, now, *chunk])
         return pub_id
 
+    def queue_to(self, subject: str, tool_ids: Sequence[str], card_json: str,
+                 recipients: Sequence[tuple[str, str, str, str]]) -> int:
+        """Store a card once and one pending delivery per (platform, workspace, channel or
+        user id, target) recipient that no subscription stands behind: a watcher's direct
+        message, a decision's reminder. Returns the publication id."""
+        now = utcnow()
+        with self.db.transaction():
+            pub_id = int(self.db.execute(
+                "INSERT INTO publications (subject, tool_ids, card_json, created_at) "
+                "VALUES (?, ?, ?, ?) RETURNING id",
+                [subject, ",".join(tool_ids), card_json, now]).rows[0][0])
+            self.db.executemany(
+                "INSERT INTO deliveries (publication_id, subscription_id, platform, workspace, "
+                "channel, target, status, attempts, next_attempt_at, claimed_until, last_error, "
+                "message_id, created_at, sent_at) VALUES (?, NULL, ?, ?, ?, ?, 'pending', 0, 0, "
+                "0, '', '', ?, '')",
+                [[pub_id, *recipient, now] for recipient in dict.fromkeys(recipients)])
+        return pub_id
+
     def claim(self, platform: str, now: float, lease: float, limit: int) -> list[Claimed]:
         """Take the lease on up to `limit` due deliveries of one platform, atomically."""
         lock = " FOR UPDATE OF d SKIP LOCKED" if self.db.dialect == "postgres" else ""
         with self.db.transaction():
             rows = self.db.execute(
-                "SELECT d.id, d.subscription_id, d.workspace, d.channel, d.attempts, p.card_json "
+                "SELECT d.id, d.subscription_id, d.workspace, d.channel, d.attempts, p.card_json, "
+                "d.target "
                 "FROM deliveries d JOIN publications p ON p.id = d.publication_id "
                 "WHERE d.status = 'pending' AND d.platform = ? AND d.next_attempt_at <= ? "
                 f"AND d.claimed_until <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?{lock}",
@@ -71,7 +92,8 @@ class Outbox:
                 marks = ",".join("?" * len(rows))
                 self.db.execute(f"UPDATE deliveries SET claimed_until = ? WHERE id IN ({marks})",
                                 [now + lease, *[r[0] for r in rows]])
-        return [Claimed(int(r[0]), int(r[1]), r[2], r[3], int(r[4]), r[5]) for r in rows]
+        return [Claimed(int(r[0]), None if r[1] is None else int(r[1]), r[2], r[3], int(r[4]),
+                        r[5], r[6]) for r in rows]
 
     def status(self, delivery_id: int) -> str | None:
         """A delivery's status, or None if it is gone (its subscription was removed)."""
@@ -102,7 +124,7 @@ class Outbox:
 
     def rows(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Deliveries for `shipbot deliveries`, newest first."""
-        sql = ("SELECT d.id, d.status, d.platform, d.workspace, d.channel, d.attempts, "
+        sql = ("SELECT d.id, d.status, d.platform, d.workspace, d.channel, d.target, d.attempts, "
                "d.last_error, d.message_id, d.created_at, d.sent_at, p.subject FROM deliveries d "
                "JOIN publications p ON p.id = d.publication_id")
         params: list[object] = []

@@ -16,25 +16,30 @@ class Subscriptions:
         self.db = engine
 
     def add(self, platform: str, workspace: str, channel: str, filter_json: str,
-            filter_text: str, created_by: str) -> tuple[Subscription, bool]:
-        """Store a subscription; returns it and whether it is new (same filter twice is one)."""
-        key = [platform, workspace, channel, filter_text]
+            filter_text: str, created_by: str,
+            cadence: str = "instant") -> tuple[Subscription, bool]:
+        """Store a subscription (`instant` or `weekly`); returns it and whether it is new (the
+        same filter and cadence twice is one). A weekly one's first digest covers what is
+        published or changed from now on."""
+        key = [platform, workspace, channel, cadence, filter_text]
+        now = utcnow()
         with self.db.transaction():
             row = self.db.execute(
                 "SELECT id, active FROM subscriptions WHERE platform=? AND workspace=? "
-                "AND channel=? AND filter_text=?", key).fetchone()
+                "AND channel=? AND cadence=? AND filter_text=?", key).fetchone()
             if row is not None and row[1]:
                 return self.get(row[0]), False  # type: ignore[return-value]
             if row is not None:
                 self.db.execute(
                     "UPDATE subscriptions SET active=1, disabled_reason='', failures=0, "
-                    "created_by=?, created_at=? WHERE id=?", [created_by, utcnow(), row[0]])
+                    "created_by=?, created_at=?, digest_at=? WHERE id=?",
+                    [created_by, now, now, row[0]])
                 return self.get(row[0]), True  # type: ignore[return-value]
             sid = self.db.execute(
-                "INSERT INTO subscriptions (platform, workspace, channel, filter_json, "
-                "filter_text, created_by, created_at, active, disabled_reason, failures) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 1, '', 0) RETURNING id",
-                [*key[:3], filter_json, filter_text, created_by, utcnow()]).rows[0][0]
+                "INSERT INTO subscriptions (platform, workspace, channel, cadence, filter_json, "
+                "filter_text, created_by, created_at, active, disabled_reason, failures, "
+                "digest_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, '', 0, ?) RETURNING id",
+                [*key[:4], filter_json, filter_text, created_by, now, now]).rows[0][0]
         return self.get(int(sid)), True  # type: ignore[return-value]
 
     def get(self, sub_id: int) -> Subscription | None:
@@ -57,9 +62,25 @@ class Subscriptions:
         return self._select(where, params)
 
     def filters(self) -> list[tuple[int, str]]:
-        """(id, filter json) of every active subscription, for matching a publish."""
+        """(id, filter json) of every active instant subscription, for matching a publish."""
         return [(int(r[0]), r[1]) for r in self.db.execute(
-            "SELECT id, filter_json FROM subscriptions WHERE active = 1 ORDER BY id")]
+            "SELECT id, filter_json FROM subscriptions WHERE active = 1 AND cadence = 'instant' "
+            "ORDER BY id")]
+
+    def weekly(self, platform: str | None = None) -> list[Subscription]:
+        """Active weekly (digest) subscriptions, of one platform or all."""
+        where = "WHERE active = 1 AND cadence = 'weekly'"
+        params: list[Any] = []
+        if platform is not None:
+            where += " AND platform = ?"
+            params.append(platform)
+        return self._select(where, params)
+
+    def digested(self, sub_id: int, before: str, at: str) -> bool:
+        """Move a weekly subscription's digest mark from `before` to `at`; False if another
+        process moved it first (so each digest is queued once)."""
+        return self.db.execute("UPDATE subscriptions SET digest_at=? WHERE id=? AND digest_at=?",
+                               [at, sub_id, before]).rowcount > 0
 
     def _select(self, where: str, params: list[Any]) -> list[Subscription]:
         rows = self.db.query(f"SELECT * FROM subscriptions {where} ORDER BY id", params)

@@ -1,0 +1,83 @@
+"""Team decisions: what a channel chose to ship, over what, why, and when to look again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.storage.catalog import utcnow
+from bot.storage.engine import Engine
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One channel's recorded decision."""
+
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    tool_id: str
+    over_ids: tuple[str, ...]
+    reason: str
+    revisit: str  # YYYY-MM-DD or ''
+    decided_by: str
+    decided_at: str
+    reminded_at: str
+
+    @property
+    def tool_ids(self) -> tuple[str, ...]:
+        """The chosen tool, then the ones it was chosen over."""
+        return (self.tool_id, *self.over_ids)
+
+
+_COLUMNS = ("id, platform, workspace, channel, tool_id, over_ids, reason, revisit, decided_by, "
+            "decided_at, reminded_at")
+
+
+class Decisions:
+    """Decisions by channel, and the reminders they are due."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.db = engine
+
+    def add(self, platform: str, workspace: str, channel: str, tool_id: str,
+            over_ids: Iterable[str], reason: str, revisit: str, user: str) -> Decision:
+        """Record a decision; returns it with its id."""
+        row = self.db.execute(
+            f"INSERT INTO decisions ({_COLUMNS.split(', ', 1)[1]}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '') RETURNING id",
+            [platform, workspace, channel, tool_id, json.dumps(list(over_ids)), reason, revisit,
+             user, utcnow()]).rows[0]
+        return self.get(int(row[0]))  # type: ignore[return-value]
+
+    def get(self, decision_id: int) -> Decision | None:
+        """One decision by id."""
+        found = self._select("WHERE id = ?", [decision_id])
+        return found[0] if found else None
+
+    def of_channel(self, platform: str, workspace: str, channel: str,
+                   limit: int = 1000) -> list[Decision]:
+        """A channel's decisions, newest first."""
+        return self._select("WHERE platform=? AND workspace=? AND channel=? "
+                            "ORDER BY id DESC LIMIT ?", [platform, workspace, channel, limit])
+
+    def remove(self, decision_id: int) -> bool:
+        """Delete one decision; False if it was gone."""
+        return self.db.execute("DELETE FROM decisions WHERE id = ?", [decision_id]).rowcount > 0
+
+    def due(self, platform: str, today: str, limit: int = 100) -> list[Decision]:
+        """Decisions on one platform whose revisit date has come and that were not reminded."""
+        return self._select("WHERE platform=? AND reminded_at='' AND revisit != '' AND "
+                            "revisit <= ? ORDER BY revisit, id LIMIT ?", [platform, today, limit])
+
+    def reminded(self, decision_id: int) -> bool:
+        """Mark one reminder sent (queued); False if another replica did it first."""
+        return self.db.execute("UPDATE decisions SET reminded_at=? WHERE id=? AND "
+                               "reminded_at=''", [utcnow(), decision_id]).rowcount > 0
+
+    def _select(self, where: str, params: list[object]) -> list[Decision]:
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM decisions {where}", params).rows
+        return [Decision(int(r[0]), r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7],
+                         r[8], r[9], r[10]) for r in rows]
