@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -88,6 +90,9 @@ class Card(BaseModel):
     scorecard: list[ScoreRow] = Field(default_factory=list)
     recommendation: Recommendation | None = None
     lines: list[str] = Field(default_factory=list)
+    # One-line flags under the recommendation: the community disagrees, the channel decided,
+    # the verdict is stale. Every surface shows them all.
+    remarks: list[str] = Field(default_factory=list)
     choices: list[Choice] = Field(default_factory=list)
     footer: str = ""
     ephemeral: bool = False
@@ -125,8 +130,35 @@ def column_for(tool: Tool, label: str, votes: tuple[int, int]) -> Column:
     )
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """When a card's verdict was published and reviewed, and whether it is too old to trust."""
+
+    published: str = ""  # YYYY-MM-DD
+    today: date | None = None
+    stale_days: int = 180
+
+    def age(self, reviewed: list[str]) -> int | None:
+        """Days since the later of published and reviewed; None if neither is known."""
+        known = [d for d in (self.published, *reviewed) if d]
+        if not known or self.today is None:
+            return None
+        try:
+            return (self.today - date.fromisoformat(max(known)[:10])).days
+        except ValueError:
+            return None
+
+    def stale(self, reviewed: list[str]) -> str:
+        """The card's stale remark, or '' while the verdict is fresh."""
+        days = self.age(reviewed)
+        if days is None or days <= self.stale_days:
+            return ""
+        return (f"Stale: this verdict is {days} days old (over {self.stale_days}); "
+                "prices and scores may have changed since.")
+
+
 def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision: Decision,
-                 source: str = "") -> Card:
+                 source: str = "", fresh: Freshness | None = None) -> Card:
     """The verdict card for two to four tools; `source` names the published comparison."""
     columns = [column_for(t, VOTE_LABELS[i], votes.get(t.id, (0, 0))) for i, t in enumerate(tools)]
     names = {t.id: t.short_name for t in tools}
@@ -142,11 +174,31 @@ def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision:
         dissenters=list(decision.dissenters),
     )
     title = " vs ".join(c.short_name for c in columns)
+    fresh = fresh or Freshness()
+    remarks = [r for r in (community_disagrees(columns, decision.pick),
+                           fresh.stale(_reviewed(columns))) if r]
     return Card(kind="compare", title=title, columns=columns, scorecard=rows, recommendation=rec,
-                footer=_footer(columns, _panel(tools), source))
+                remarks=remarks, footer=_footer(columns, _panel(tools), source, fresh))
 
 
-def verdict_card(tool: Tool, votes: tuple[int, int], related: list[str]) -> Card:
+COMMUNITY_QUORUM = 10  # community votes between the compared tools before they can disagree
+
+
+def community_disagrees(columns: list[Column], pick: str | None) -> str:
+    """`Community disagrees: 14 of 20 votes prefer Azure AI Foundry` when enough people voted
+    and the tool with the most ship votes (alone) is not the panel's pick; else ''."""
+    total = sum(c.votes_ship + c.votes_skip for c in columns)
+    if pick is None or total < COMMUNITY_QUORUM:
+        return ""
+    most = max(c.votes_ship for c in columns)
+    leaders = [c for c in columns if c.votes_ship == most]
+    if len(leaders) != 1 or leaders[0].tool_id == pick or most == 0:
+        return ""
+    return f"Community disagrees: {most} of {total} votes prefer {leaders[0].short_name}"
+
+
+def verdict_card(tool: Tool, votes: tuple[int, int], related: list[str],
+                 fresh: Freshness | None = None) -> Card:
     """The card for one tool: its panel, community, pricing, and reviewer lines."""
     column = column_for(tool, "A", votes)
     rows = [ScoreRow(persona=r.persona, scores=[r.score], verdicts=[r.verdict])
@@ -154,8 +206,15 @@ def verdict_card(tool: Tool, votes: tuple[int, int], related: list[str]) -> Card
     lines = [tool.summary] if tool.summary else []
     if related:
         lines.append("Compared with: " + ", ".join(related))
+    fresh = fresh or Freshness()
+    stale = fresh.stale(_reviewed([column]))
     return Card(kind="verdict", title=tool.short_name, columns=[column], scorecard=rows,
-                lines=lines, footer=_footer([column], _panel([tool])))
+                lines=lines, remarks=[stale] if stale else [],
+                footer=_footer([column], _panel([tool]), "", fresh))
+
+
+def _reviewed(columns: list[Column]) -> list[str]:
+    return sorted({c.reviewed for c in columns if c.reviewed})
 
 
 def _verdict_of(tool: Tool, persona: str) -> str | None:
@@ -167,12 +226,16 @@ def _panel(tools: list[Tool]) -> list[str]:
     return list(dict.fromkeys(r.persona for t in tools for r in t.reviews))
 
 
-def _footer(columns: list[Column], panel: list[str], source: str = "") -> str:
-    dates = sorted({c.reviewed for c in columns if c.reviewed})
-    reviewed = f"Reviewed {', '.join(dates)}" if dates else "Review date not recorded"
+def _footer(columns: list[Column], panel: list[str], source: str = "",
+            fresh: Freshness | None = None) -> str:
+    dates = _reviewed(columns)
+    parts = [f"Published {fresh.published}"] if fresh and fresh.published else []
+    parts.append(f"Reviewed {', '.join(dates)}" if dates else "Review date not recorded")
+    if fresh and fresh.stale(dates):
+        parts.insert(0, "Stale")
     who = f"Expert panel: {', '.join(panel)}" if panel else "No panel reviews yet"
-    where = f"Source: {source}" if source else who
-    return f"{reviewed} · {where}"
+    parts.append(f"Source: {source}" if source else who)
+    return " · ".join(parts)
 
 
 def error_card(message: str, hint: str = "") -> Card:

@@ -6,10 +6,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 
 from bot.cards import (
     Card,
     Choice,
+    Freshness,
     compare_card,
     error_card,
     info_card,
@@ -24,6 +26,13 @@ from bot.models import Context, Verdict
 from bot.names import normalize
 from bot.splitting import MAX_TOOLS, ToolsResolution, resolve_tools
 from bot.store import CardRef, Store
+from bot.team import (
+    DECIDE_USAGE,
+    DecideError,
+    decision_line,
+    parse_decide,
+    with_channel_decision,
+)
 from bot.voting import card_option, source_of, tool_votes
 
 log = logging.getLogger(__name__)
@@ -34,18 +43,27 @@ HELP_LINES = [
     "search <words> — tools whose names match",
     "top [category] — the leaderboard by panel score",
     "vote <tool> ship|skip|retract — your community vote (one per tool)",
-    "subscribe [filter] — post new verdicts in this channel; " + FILTER_HELP,
+    "subscribe [weekly] [filter] — post new verdicts in this channel, as they come or as one "
+    "weekly digest; " + FILTER_HELP,
     "unsubscribe <id>|all — stop them; subscriptions — list this channel's",
+    "watch <tool> — get a direct message when its verdict is published or changes; "
+    "unwatch <tool>|all; watching — your list",
+    "decide <tool> [over <tool>, <tool>] [because <reason>] [revisit YYYY-MM-DD] — record "
+    "this channel's decision; decisions — list them; undecide <id> — remove one",
     "help — this list",
 ]
+STALE_DAYS = 180
 
 
 class ShipBot:
     """The core service every adapter calls."""
 
-    def __init__(self, store: Store, learned: LearnedAliases | None = None) -> None:
+    def __init__(self, store: Store, learned: LearnedAliases | None = None,
+                 stale_days: int = STALE_DAYS, digest_when: str = "mon 09:00 UTC") -> None:
         self.store = store
         self.learned = learned or LearnedAliases(store)
+        self.stale_days = stale_days
+        self.digest_when = digest_when
         self._index: NameIndex | None = None
         self._index_version = -1
         self._lock = threading.Lock()
@@ -64,7 +82,10 @@ class ShipBot:
         """Run one command line (`/compare claude azure`, `help`, ...) and return its card."""
         try:
             with self.store.one_read_of_versions():
-                return self._dispatch(text, ctx)
+                card = self._dispatch(text, ctx)
+                if card.votable and not card.ephemeral:
+                    card = self.for_channel(card, ctx.platform, ctx.workspace, ctx.channel)
+                return card
         except Exception:  # one bad command must never take the bot down
             log.exception("command failed: %r", text[:200])
             return error_card("Something went wrong on my side; it has been logged.",
@@ -80,6 +101,9 @@ class ShipBot:
             "search": self.search, "top": self.top, "help": lambda *_: self.help(),
             "vote": self.vote, "subscribe": self.subscribe, "unsubscribe": self.unsubscribe,
             "subscriptions": self.list_subscriptions, "shipbot": self._nested,
+            "watch": self.watch, "unwatch": self.unwatch, "watching": self.watching,
+            "decide": self.decide, "decisions": self.list_decisions,
+            "undecide": self.undecide,
         }
         handler = handlers.get(name)
         if handler is None:
@@ -148,7 +172,14 @@ class ShipBot:
         votes = self.store.votes.community(ids)
         published = self.store.catalog.comparison_source(ids)
         source = published[0] if published else ""
-        return compare_card(ordered, votes, decide(ordered, votes), source)
+        return compare_card(ordered, votes, decide(ordered, votes), source, self._fresh(ids))
+
+    def _fresh(self, ids: list[str]) -> Freshness:
+        return Freshness(self.store.catalog.published(ids), _today(), self.stale_days)
+
+    def for_channel(self, card: Card, platform: str, workspace: str, channel: str) -> Card:
+        """A compare or verdict card with this channel's decision on its tools (bot.team)."""
+        return with_channel_decision(self.store, card, platform, workspace, channel)
 
     def verdict(self, query: str, ctx: Context) -> Card:
         """One tool's card."""
@@ -181,7 +212,8 @@ class ShipBot:
         for ids in self.store.catalog.comparisons_for(tool_id):
             others = self.store.catalog.tools(i for i in ids if i != tool_id)
             related += [t.short_name for t in others.values() if t.short_name not in related]
-        return verdict_card(tool, self.store.votes.community([tool_id])[tool_id], related)
+        return verdict_card(tool, self.store.votes.community([tool_id])[tool_id], related,
+                            self._fresh([tool_id]))
 
     def search(self, query: str, ctx: Context) -> Card:
         """Tools whose names match the words given."""
@@ -195,7 +227,7 @@ class ShipBot:
                         ephemeral=True)
         tools = self.store.catalog.tools(m.tool_id for m in matches)
         lines = [f"{t.short_name} — {t.vendor or 'unknown vendor'} · {t.category}"
-                 for t in tools.values()]
+                 + self._age(t.id, t.reviewed) for t in tools.values()]
         choices = [Choice(label=t.short_name, command=f"verdict {t.id}") for t in tools.values()]
         return Card(kind="search", title=f"Tools matching “{_clip(query)}”", lines=lines,
                     choices=choices[:5], ephemeral=True)
@@ -216,9 +248,19 @@ class ShipBot:
         rows = self.store.catalog.leaderboard(category, 10)
         tools = self.store.catalog.tools(r[0] for r in rows)
         lines = [f"{n}. {tools[tid].short_name} {score_bar(mean)} {mean:.1f}"
-                 for n, (tid, mean) in enumerate(rows, 1)]
+                 + self._age(tid, tools[tid].reviewed) for n, (tid, mean) in enumerate(rows, 1)]
         title = f"Top tools in {category}" if category else "Top tools"
         return Card(kind="top", title=title, lines=lines or ["No reviewed tools yet."])
+
+    def _age(self, tool_id: str, reviewed: date | None) -> str:
+        """` · 40 days old` (and ` · stale` past SHIPBOT_STALE_DAYS) for top and search."""
+        fresh = self._fresh([tool_id])
+        dates = [reviewed.isoformat()] if reviewed else []
+        days = fresh.age(dates)
+        if days is None:
+            return ""
+        return f" · {days} day{'s' if days != 1 else ''} old" + (
+            " · stale" if fresh.stale(dates) else "")
 
     def help(self) -> Card:
         """The command list."""
@@ -334,8 +376,10 @@ class ShipBot:
     def card_for(self, ref: CardRef) -> Card:
         """The fresh card a stored card message shows (after votes change its counts)."""
         if ref.kind == "verdict":
-            return self.verdict_id(ref.tool_ids[0])
-        return self.compare_ids(list(ref.tool_ids))
+            card = self.verdict_id(ref.tool_ids[0])
+        else:
+            card = self.compare_ids(list(ref.tool_ids))
+        return self.for_channel(card, ref.platform, ref.workspace, ref.channel)
 
     # ---- subscriptions -------------------------------------------------------------------
 
@@ -351,15 +395,23 @@ class ShipBot:
         if not ctx.can_manage:
             return error_card("Only people who can manage this channel can change its "
                               "subscriptions.", "Ask a channel admin to run `subscribe`.")
+        words = query.split(None, 1)
+        weekly = bool(words) and words[0].lower() == "weekly"
+        if weekly:
+            query = words[1] if len(words) > 1 else ""
         try:
             found, notes = parse_filter(query, self.index, self.store.catalog.categories(),
                                         self.store.catalog.vendors())
         except FilterError as exc:
-            return error_card(str(exc), "Type `subscribe` for everything, or see `help`.")
+            return error_card(str(exc), "Type `subscribe` for everything, `subscribe weekly` "
+                                        "for a weekly digest, or see `help`.")
         sub, new = self.store.subscriptions.add(ctx.platform, ctx.workspace, ctx.channel,
-                                               found.model_dump_json(), found.describe(), ctx.user)
-        head = (f"Subscribed (#{sub.id}): new verdicts for {sub.filter_text} will be posted here."
-                if new else f"Already subscribed (#{sub.id}) to {sub.filter_text}.")
+                                               found.model_dump_json(), found.describe(), ctx.user,
+                                               "weekly" if weekly else "instant")
+        what = (f"a weekly digest ({self.digest_when}) of verdicts for {sub.filter_text}"
+                if weekly else f"new verdicts for {sub.filter_text}")
+        head = (f"Subscribed (#{sub.id}): {what} will be posted here." if new
+                else f"Already subscribed (#{sub.id}) to {what}.")
         return info_card("Subscribed", [head, *notes], ephemeral=False)
 
     def unsubscribe(self, query: str, ctx: Context) -> Card:
@@ -396,9 +448,132 @@ class ShipBot:
         if not subs:
             return info_card("Subscriptions", ["This channel has no subscriptions. "
                                                "Type `subscribe` to get new verdicts here."])
-        lines = [f"#{s.id} {s.filter_text} — by {s.created_by} on {s.created_at[:10]}"
-                 + ("" if s.active else f" (disabled: {s.disabled_reason})") for s in subs]
+        lines = [f"#{s.id} {s.cadence}: {s.filter_text} — by {s.created_by} on "
+                 f"{s.created_at[:10]}" + ("" if s.active else f" (disabled: {s.disabled_reason})")
+                 for s in subs]
         return info_card("Subscriptions", lines)
+
+    # ---- watches: a person's tools, with direct messages ---------------------------------
+
+    def watch(self, query: str, ctx: Context) -> Card:
+        """`watch <tool>`: a direct message whenever its verdict is published or changes."""
+        if not query.strip():
+            return error_card("Which tool should I watch for you?", "Type `watch claude`.")
+        resolution = self.index.resolve(query, self._learned(ctx))
+        if not resolution.ok or resolution.best is None:
+            return did_you_mean(resolution, lambda tid: f"watch {tid}")
+        name = resolution.best.name
+        if not self.store.watches.add(*ctx.person, resolution.best.tool_id):
+            return info_card("Watching", [f"You already watch {name}; nothing changed.",
+                                          "Type `watching` for your list."])
+        lines = [f"Watching {name}: I'll send you a direct message when a comparison with it is "
+                 "published, or its pick or verdict changes."]
+        if not ctx.can_receive:
+            lines.append("Alerts are direct messages in Slack or Discord; this console only "
+                         "keeps the list.")
+        return info_card("Watching", lines)
+
+    def unwatch(self, query: str, ctx: Context) -> Card:
+        """`unwatch <tool>` or `unwatch all`."""
+        if not query.strip():
+            return error_card("Which tool should I stop watching?",
+                              "Type `unwatch claude`, or `unwatch all`.")
+        watched = [t for t, _ in self.store.watches.of(*ctx.person)]
+        if query.strip().lower() == "all":
+            for tool_id in watched:
+                self.store.watches.remove(*ctx.person, tool_id)
+            return info_card("Watching", [f"Stopped watching {len(watched)} tool(s)." if watched
+                                          else "You watch no tools; nothing to remove."])
+        resolution = self.index.resolve(query, self._learned(ctx))
+        if not resolution.ok or resolution.best is None:
+            return did_you_mean(resolution, lambda tid: f"unwatch {tid}")
+        name = resolution.best.name
+        if not self.store.watches.remove(*ctx.person, resolution.best.tool_id):
+            return info_card("Watching", [f"You don't watch {name}; nothing changed.",
+                                          "Type `watching` for your list."])
+        return info_card("Watching", [f"Stopped watching {name}."])
+
+    def watching(self, query: str, ctx: Context) -> Card:
+        """The tools this person watches."""
+        watched = self.store.watches.of(*ctx.person)
+        if not watched:
+            return info_card("Watching", ["You watch no tools. Type `watch <tool>` to get a "
+                                          "direct message when its verdict changes."])
+        tools = self.store.catalog.tools(t for t, _ in watched)
+        lines = [f"{tools[t].short_name if t in tools else t} — since {since[:10]}"
+                 for t, since in watched]
+        return info_card("Watching", lines)
+
+    # ---- team decisions ------------------------------------------------------------------
+
+    def decide(self, query: str, ctx: Context) -> Card:
+        """Record this channel's decision: which tool over which, why, when to look again."""
+        try:
+            request = parse_decide(query)
+        except DecideError as exc:
+            return error_card(str(exc), DECIDE_USAGE)
+        names = [request.tool, *request.over]
+        ids: list[str] = []
+        for position, name in enumerate(names):
+            resolution = self.index.resolve(name, self._learned(ctx))
+            if not resolution.ok or resolution.best is None:
+                def command(tid: str, position: int = position) -> str:
+                    typed = [*ids, *names[len(ids):]]
+                    typed[position] = tid
+                    return request.command(typed[0], typed[1:])
+                return did_you_mean(resolution, command)
+            ids.append(resolution.best.tool_id)
+        chosen, over = ids[0], list(dict.fromkeys(i for i in ids[1:]))
+        if chosen in over:
+            return error_card("A tool can't be chosen over itself.", DECIDE_USAGE)
+        decision = self.store.decisions.add(
+            ctx.platform, ctx.workspace, ctx.channel, chosen, over, request.reason,
+            request.revisit.isoformat() if request.revisit else "", ctx.user)
+        tools = self.store.catalog.tools(decision.tool_ids)
+        lines = [decision_line(decision, {t: tools[t].short_name for t in tools})]
+        if request.revisit:
+            when = ("as soon as I can" if request.revisit <= _today()
+                    else f"on {request.revisit.isoformat()}")
+            lines.append(f"This channel gets the current card again {when}, to revisit it."
+                         if ctx.can_receive else
+                         "Revisit reminders are posted in Slack and Discord channels; this "
+                         "console will not get one.")
+        lines.append(f"Recorded as #{decision.id}; `decisions` lists them, "
+                     f"`undecide {decision.id}` removes it.")
+        return info_card(f"Decision #{decision.id} recorded", lines, ephemeral=False)
+
+    def list_decisions(self, query: str, ctx: Context) -> Card:
+        """This channel's decisions, newest first."""
+        found = self.store.decisions.of_channel(ctx.platform, ctx.workspace, ctx.channel, 50)
+        if not found:
+            return info_card("Decisions", ["This channel has recorded no decisions. Type "
+                                           "`decide <tool> over <tool> because <reason>`."])
+        tools = self.store.catalog.tools(t for d in found for t in d.tool_ids)
+        names = {t: tools[t].short_name for t in tools}
+        lines = [f"#{d.id} {decision_line(d, names)} — by {d.decided_by}"
+                 + (f" · revisit {d.revisit}" if d.revisit else "") for d in found]
+        return info_card("Decisions", lines)
+
+    def undecide(self, query: str, ctx: Context) -> Card:
+        """`undecide <id>`: its author, or someone who may manage the channel, removes it."""
+        arg = query.strip().lstrip("#")
+        if not _is_number(arg):
+            return error_card("Say which decision to remove.",
+                              "Type `undecide <id>`; `decisions` lists the ids.")
+        decision = self.store.decisions.get(int(arg))
+        if decision is None or (decision.platform, decision.workspace, decision.channel) != (
+                ctx.platform, ctx.workspace, ctx.channel):
+            return error_card(f"This channel has no decision #{arg}.",
+                              "Type `decisions` to see the ids.")
+        if decision.decided_by != ctx.user and not ctx.can_manage:
+            return error_card("Only the person who recorded a decision, or someone who can "
+                              "manage this channel, can remove it.",
+                              "Ask them, or a channel admin, to run `undecide`.")
+        self.store.decisions.remove(decision.id)
+        tools = self.store.catalog.tools(decision.tool_ids)
+        line = decision_line(decision, {t: tools[t].short_name for t in tools})
+        return info_card("Decision removed", [f"Removed #{decision.id}: {line}"],
+                         ephemeral=False)
 
 
 def _replace_part(parts: tuple[Resolution, ...], position: int) -> Callable[[str], str]:
@@ -424,6 +599,11 @@ def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> C
     return Card(kind="did_you_mean", ephemeral=True, choices=choices,
                 title=f"Did you mean…? “{_clip(resolution.query)}” {what}",
                 lines=[f"{n}. {c.label}" for n, c in enumerate(choices, 1)])
+
+
+def _today() -> date:
+    """Today's date in UTC, the store's time zone."""
+    return datetime.now(UTC).date()
 
 
 def _is_number(text: str) -> bool:

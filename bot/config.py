@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+
+from bot.digest import DigestTime, parse_digest_at
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +56,20 @@ class Settings(BaseSettings):
     heal_rate: float = Field(default=1.0, gt=0, alias="SHIPBOT_HEAL_RATE")
     # Threads that run blocking core and store work for the event loop (per replica).
     store_threads: int = Field(default=8, ge=1, le=64, alias="SHIPBOT_STORE_THREADS")
+    # When weekly digests go out: a weekday and a time, UTC unless a zone follows.
+    digest_at: str = Field(default="mon 09:00", alias="SHIPBOT_DIGEST_AT")
+    # A verdict older than this many days (from the later of published and reviewed) is stale.
+    stale_days: int = Field(default=180, ge=1, le=100000, alias="SHIPBOT_STALE_DAYS")
+
+    @field_validator("digest_at")
+    @classmethod
+    def _valid_digest_at(cls, value: str) -> str:
+        parse_digest_at(value)
+        return value
+
+    def digest_time(self) -> DigestTime:
+        """SHIPBOT_DIGEST_AT, parsed."""
+        return parse_digest_at(self.digest_at)
 
     @field_validator("shipbot_db", mode="before")
     @classmethod

@@ -5,10 +5,16 @@ Guarantees and their limits (also in the README):
   claimed with a lease before posting (bot.storage.outbox), marked sent with the platform message id
   right after the platform accepts it. If the process dies in between, the lease expires and
   the delivery is posted again: that window (one post's round trip) is the only duplicate risk.
+- Deliveries are channel posts (a subscription's card or digest, a decision's reminder) or
+  direct messages (a watcher's alert). A channel post carries that channel's decision on its
+  tools, added at posting time.
 - Temporary failures retry with exponential backoff and jitter, or after the platform's
   Retry-After. Permanent failures (channel gone, bot removed, no access) retry a few times, in
   case of a transient misconfiguration, then fail the delivery and disable the subscription with
-  the reason recorded.
+  the reason recorded. A direct message that cannot be sent (the person closed their DMs)
+  is failed with the reason; the watch stays.
+- Before each pass the dispatcher queues what has fallen due with time (`due`: weekly digests
+  and decision reminders, bot.schedule), so no separate scheduler runs.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Literal, Protocol
 from bot.cards import Card
 from bot.storage.outbox import Claimed
 from bot.store import Store
+from bot.team import with_channel_decision
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,10 @@ class Poster(Protocol):
         """Post; raise DeliveryError on failure."""
         ...
 
+    def post_dm(self, card: Card, workspace: str, user: str) -> str:
+        """Send a direct message to a person; raise DeliveryError on failure."""
+        ...
+
 
 def backoff(attempts: int, base: float = BASE_DELAY,
             rng: Callable[[], float] = random.random) -> float:
@@ -65,8 +76,10 @@ class Dispatcher:
     """Posts one platform's pending deliveries, at most `rate` posts per second."""
 
     def __init__(self, store: Store, poster: Poster, rate: float = 5.0, batch: int = 50,
-                 base_delay: float = BASE_DELAY, clock: Callable[[], float] = time.time) -> None:
+                 base_delay: float = BASE_DELAY, clock: Callable[[], float] = time.time,
+                 due: Callable[[], int] | None = None) -> None:
         self.store = store
+        self.due = due
         self.poster = poster
         self.platform = poster.platform
         self.interval = 1.0 / rate if rate > 0 else 0.0
@@ -81,7 +94,13 @@ class Dispatcher:
         return self.store.outbox.claim(self.platform, self.clock(), LEASE_SECONDS, self.batch)
 
     def run_once(self) -> int:
-        """Claim and post one batch; returns how many were attempted."""
+        """Queue what has fallen due, then claim and post one batch; returns how many were
+        attempted."""
+        if self.due is not None:
+            try:
+                self.due()
+            except Exception:  # a failed digest or reminder pass must not stop deliveries
+                log.exception("queueing due digests and reminders failed")
         claimed = self.claim()
         for item in claimed:
             self._pace()
@@ -100,7 +119,12 @@ class Dispatcher:
             return  # its subscription was removed or disabled while this batch waited
         card = Card.model_validate_json(item.card_json)
         try:
-            message_id = self.poster.post(card, item.workspace, item.channel)
+            if item.target == "dm":
+                message_id = self.poster.post_dm(card, item.workspace, item.channel)
+            else:
+                message_id = self.poster.post(
+                    with_channel_decision(self.store, card, self.platform, item.workspace,
+                                          item.channel), item.workspace, item.channel)
         except DeliveryError as exc:
             self._failed(item, exc)
             return
@@ -110,7 +134,8 @@ class Dispatcher:
             return
         with self.store.transaction():
             self.store.outbox.sent(item.id, message_id)
-            self.store.subscriptions.delivered(item.subscription_id)
+            if item.subscription_id is not None:
+                self.store.subscriptions.delivered(item.subscription_id)
 
     def _failed(self, item: Claimed, error: DeliveryError) -> None:
         attempts = item.attempts + 1
@@ -125,7 +150,7 @@ class Dispatcher:
                 outbox.retry(item.id, attempts, error.reason, self.clock() + delay)
                 return
             outbox.fail(item.id, attempts, error.reason)
-            if error.kind == "permanent":  # a dead channel: stop it and its other deliveries
+            if error.kind == "permanent" and item.subscription_id is not None:  # a dead channel: stop it and its other deliveries
                 self.store.subscriptions.disable(item.subscription_id, error.reason)
                 outbox.fail_pending(item.subscription_id, f"subscription disabled: {error.reason}")
 

@@ -146,6 +146,7 @@ class Subscription(BaseModel):
     workspace: str
     channel: str
     filter_text: str
+    filter_json: str = "{}"
     created_by: str
     created_at: str
     active: bool = True

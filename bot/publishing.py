@@ -22,6 +22,8 @@ class Announcement:
     tool_ids: tuple[str, ...]
     card: Card
     subscription_ids: tuple[int, ...]
+    # (platform, workspace, user) of watchers to message: new, or a different pick or verdict.
+    watchers: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass
@@ -33,8 +35,8 @@ class PublishResult:
 
     @property
     def queued(self) -> int:
-        """How many deliveries were queued."""
-        return sum(len(a.subscription_ids) for a in self.announcements)
+        """How many deliveries were queued (channel posts and direct messages)."""
+        return sum(len(a.subscription_ids) + len(a.watchers) for a in self.announcements)
 
 
 class _DryRun(Exception):
@@ -48,9 +50,10 @@ def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False,
     result = PublishResult()
     try:
         with bot.store.transaction():
+            before = _picks(bot, merged)
             result.imported = bot.store.catalog.import_bundle(merged,
                                                               allow_removals=allow_removals)
-            result.announcements = _announce(bot, merged, result.imported)
+            result.announcements = _announce(bot, merged, result.imported, before)
             for item in result.announcements:
                 _queue(bot, item)
             if dry_run:
@@ -62,7 +65,38 @@ def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False,
     return result
 
 
-def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult) -> list[Announcement]:
+def _picks(bot: ShipBot, bundle: Bundle) -> dict[tuple[str, ...], str | None]:
+    """The current pick of each comparison in the bundle that is stored already."""
+    out: dict[tuple[str, ...], str | None] = {}
+    for comparison in bundle.comparisons:
+        ids = tuple(comparison.tools)
+        if bot.store.catalog.comparison_source(ids) is not None:
+            card = bot.compare_ids(list(ids))
+            out[ids] = card.recommendation.pick_id if card.recommendation else None
+    return out
+
+
+# Watchers are told only on the platforms that deliver direct messages.
+DM_PLATFORMS = ("slack", "discord")
+
+
+def _alert_watchers(bot: ShipBot, ids: tuple[str, ...], card: Card, imported: ImportResult,
+                    before: dict[tuple[str, ...], str | None]) -> tuple[tuple[str, str, str], ...]:
+    """Who watching these tools gets this card: when the comparison (or a lone tool's verdict)
+    is new, or its pick or any panel verdict changed. A plain re-publish tells no one."""
+    if len(ids) > 1:
+        pick = card.recommendation.pick_id if card.recommendation else None
+        news = ids not in before or before[ids] != pick
+    else:
+        news = ids[0] in imported.added
+    news = news or any(t in imported.verdict_changes for t in ids)
+    if not news:
+        return ()
+    return tuple(w for w in bot.store.watches.watchers(ids) if w[0] in DM_PLATFORMS)
+
+
+def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult,
+              before: dict[tuple[str, ...], str | None]) -> list[Announcement]:
     """Compare cards for touched comparisons, verdict cards for touched tools outside them."""
     touched = set(imported.added) | set(imported.changed)
     if not touched:
@@ -85,7 +119,8 @@ def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult) -> list[Anno
         card.ephemeral = False
         matched = tuple(sid for sid, f in filters
                         if any(f.matches(t) for t in tools.values()))
-        out.append(Announcement(f"{kind}:{'+'.join(ids)}@{version}", ids, card, matched))
+        out.append(Announcement(f"{kind}:{'+'.join(ids)}@{version}", ids, card, matched,
+                                _alert_watchers(bot, ids, card, imported, before)))
     return out
 
 
@@ -100,9 +135,13 @@ def _notice(tools: dict[str, Tool], imported: ImportResult) -> str:
 
 
 def _queue(bot: ShipBot, item: Announcement) -> None:
-    """Store the card once and one pending delivery per matching subscription."""
-    bot.store.outbox.queue(item.subject, item.tool_ids, item.card.model_dump_json(),
-                           item.subscription_ids)
+    """Store the card once and one pending delivery per matching subscription; the watchers'
+    direct messages go out as their own publication (same card, no channel's decisions)."""
+    card_json = item.card.model_dump_json()
+    bot.store.outbox.queue(item.subject, item.tool_ids, card_json, item.subscription_ids)
+    if item.watchers:
+        bot.store.outbox.queue_to(f"watch:{item.subject}", item.tool_ids, card_json,
+                                  [(p, w, u, "dm") for p, w, u in item.watchers])
 
 
 def describe(result: PublishResult, bot: ShipBot) -> list[str]:
@@ -110,7 +149,8 @@ def describe(result: PublishResult, bot: ShipBot) -> list[str]:
     lines = []
     for item in result.announcements:
         lines.append(f"{item.card.title}: {item.card.notice} -> "
-                     f"{len(item.subscription_ids)} subscription(s)")
+                     f"{len(item.subscription_ids)} subscription(s), "
+                     f"{len(item.watchers)} watcher(s)")
         for sid in item.subscription_ids[:50]:
             sub = bot.store.subscriptions.get(sid)
             if sub:

@@ -28,6 +28,9 @@ def render_text(card: Card) -> str:
         head = "Toss-up" if rec.toss_up else f"Ship {rec.pick_name}"
         out.append(f">> {head} (margin {rec.margin:g} points)")
         out.append(f"   {rec.reason}")
+    if card.remarks:
+        out.append("")
+        out += [f"!  {remark}" for remark in card.remarks]
     if card.lines:
         if card.columns:
             out.append("")

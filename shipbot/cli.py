@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from shipbot.bootstrap import open_bot, open_store
 from bot.cards import Card
@@ -58,7 +59,12 @@ def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     """shipbot: which AI developer tool should you ship? Verdict cards from an expert panel."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # a mistyped variable: say which and why, no traceback
+        problems = "; ".join(f"{'.'.join(str(x) for x in e['loc']).upper() or 'settings'}: "
+                             f"{e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+        raise click.UsageError(f"bad setting in the environment: {problems}") from None
     ctx.obj = Env(settings, db or settings.shipbot_db)
 
 
@@ -205,6 +211,22 @@ def subscriptions_(env: Env) -> None:
         state = "active" if s.active else f"DISABLED: {s.disabled_reason}"
         click.echo(f"#{s.id} {s.platform} {s.workspace}/{s.channel} {s.cadence} {s.filter_text} "
                    f"(by {s.created_by}, {s.created_at[:10]}) {state}")
+
+
+@cli.command()
+@click.option("--now", is_flag=True, required=True,
+              help="Send every weekly subscription what it has pending, whatever the schedule.")
+@pass_env
+def digest(env: Env, now: bool) -> None:
+    """Queue weekly digests now (`shipbot run` sends them at SHIPBOT_DIGEST_AT by itself)."""
+    from datetime import UTC, datetime
+
+    from bot.schedule import queue_digests
+
+    bot = env.bot()
+    queued = queue_digests(bot, datetime.now(UTC))
+    click.echo(f"Queued {queued} digest{'' if queued == 1 else 's'}; the running dispatchers "
+               "post them.")
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from more replicas behind a load balancer, all on one PostgreSQL database.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 import threading
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.commands import ShipBot
 from bot.config import Settings
 from bot.dispatch import Dispatcher, start_dispatcher
+from bot.schedule import queue_due
 
 log = logging.getLogger(__name__)
 SHUTDOWN_GRACE = 5.0  # seconds for answers in flight when a replica is told to stop
@@ -103,7 +105,8 @@ async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, r
             raise CannotStart(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         log.info("slack: listening on http://%s:%d/slack/events", host, bound)
         closers.append(runner.cleanup)
-    start_dispatcher(Dispatcher(bot.store, SlackPoster(adapter), rate=rate), dispatch_stop,
+    start_dispatcher(Dispatcher(bot.store, SlackPoster(adapter), rate=rate,
+                                due=_due(bot, "slack", settings)), dispatch_stop,
                      settings.dispatch_poll_seconds)
     # Reactions added or removed while no replica was listening (Slack does not send again an
     # event that was acknowledged, nor one that never reached a live replica in time).
@@ -114,6 +117,11 @@ async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, r
 
     closers.append(stop_healing)
     return closers
+
+
+def _due(bot: ShipBot, platform: str, settings: Settings) -> Callable[[], int]:
+    """What each dispatcher pass queues first: the platform's due digests and reminders."""
+    return functools.partial(queue_due, bot, platform, settings.digest_time())
 
 
 def _start_discord(bot: ShipBot, settings: Settings, rate: float,
@@ -141,7 +149,8 @@ def _start_discord(bot: ShipBot, settings: Settings, rate: float,
             # or the orchestrator restarts it)
 
     task = asyncio.create_task(connect(), name="discord")
-    start_dispatcher(Dispatcher(bot.store, DiscordPoster(client), rate=rate), dispatch_stop,
+    start_dispatcher(Dispatcher(bot.store, DiscordPoster(client), rate=rate,
+                                due=_due(bot, "discord", settings)), dispatch_stop,
                      settings.dispatch_poll_seconds)
 
     async def close() -> None:

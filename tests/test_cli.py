@@ -40,7 +40,8 @@ def test_stats_and_import(tmp_path: Path, seed_path: Path) -> None:
     assert 0 == imported.exit_code, imported.output
     assert "0 new tool(s)" in imported.output  # the bundled data already holds both
     assert ["tools         2", "reviews       8", "comparisons   1", "votes         0",
-            "subscriptions 0"] == _run(db, "stats").output.splitlines()
+            "subscriptions 0", "watches       0", "decisions     0"] == _run(
+                db, "stats").output.splitlines()
 
 
 def test_import_failure_is_reported_and_changes_nothing(tmp_path: Path) -> None:

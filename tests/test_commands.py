@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.commands import ShipBot
 from bot.models import Context
 from bot.render_text import render_text
 from bot.store import CardRef, Store
 from tests.conftest import AZURE, CLAUDE, add_tools, make_tool
+
+TODAY = datetime.now(UTC).date().isoformat()  # the fixture's tools were stored just now
 
 
 def test_compare_card(bot: ShipBot, ctx: Context) -> None:
@@ -19,7 +23,8 @@ def test_compare_card(bot: ShipBot, ctx: Context) -> None:
     assert ["Builder", "Skeptic", "Futurist", "Founder"] == [r.persona for r in card.scorecard]
     assert [[88, 78], [82, 72], [85, 75], [79, 81]] == [r.scores for r in card.scorecard]
     assert ["No community votes yet"] * 2 == [c.community_line for c in card.columns]
-    assert ("Review date not recorded · Source: panel comparison: Claude 4 API vs Azure AI "
+    assert (f"Published {TODAY} · Review date not recorded · Source: panel comparison: "
+            "Claude 4 API vs Azure AI "
             "Foundry") == card.footer
     assert not card.ephemeral
 
@@ -118,7 +123,7 @@ def test_subscribe_list_unsubscribe(bot: ShipBot, store: Store, ctx: Context) ->
     assert "error" == refused.kind
     assert "could never match" in refused.lines[0]
     listing = bot.handle("subscriptions", ctx)
-    assert listing.lines[0].startswith("#1 vendor:Anthropic min_score:80 — by U1 on ")
+    assert listing.lines[0].startswith("#1 instant: vendor:Anthropic min_score:80 — by U1 on ")
     assert "error" == bot.handle("unsubscribe", ctx).kind
     assert "Removed 1 subscription(s) from this channel." == bot.handle(
         "unsubscribe all", ctx).lines[0]

@@ -22,6 +22,7 @@ def test_ready_and_global_command_sync(drig: DiscordRig) -> None:
     assert 1 == len(synced)
     commands = {c["name"]: c for c in synced[0].body}
     assert {"compare", "verdict", "search", "top", "subscribe", "unsubscribe", "subscriptions",
+            "watch", "unwatch", "watching", "decide", "decisions", "undecide",
             "help"} == set(commands)
     options = {o["name"]: o for o in commands["compare"]["options"]}
     assert [True, True, False, False] == [options[f"tool_{x}"]["required"] for x in "abcd"]

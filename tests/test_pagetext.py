@@ -18,7 +18,7 @@ def test_seed_page_imports_exact_facts(empty_store: Store, seed_path: Path) -> N
     result = import_files(empty_store, [seed_path])
     assert (CLAUDE, AZURE) == result.added
     assert {"tools": 2, "reviews": 8, "comparisons": 1, "votes": 0,
-            "subscriptions": 0} == empty_store.stats()
+            "subscriptions": 0, "watches": 0, "decisions": 0} == empty_store.stats()
     claude, azure = empty_store.catalog.tool(CLAUDE), empty_store.catalog.tool(AZURE)
     assert claude is not None and azure is not None
     assert "Claude 4 API: Tool Use Streaming & Prompt Caching" == claude.name

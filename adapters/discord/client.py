@@ -21,7 +21,7 @@ from adapters.discord.embeds import (
     emoji_meaning,
     render_embed,
 )
-from adapters.discord.views import ChoiceView
+from adapters.discord.views import ChoiceView, VoteButton, vote_view
 from adapters.healing import heal_cards, recent_since
 from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
@@ -64,7 +64,7 @@ def context_of(interaction: discord.Interaction) -> Context:
         platform=PLATFORM, workspace=str(interaction.guild_id or "dm"),
         channel=str(interaction.channel_id), user=str(interaction.user.id),
         is_dm=interaction.guild_id is None,
-        can_manage=bool(interaction.permissions.manage_channels),
+        can_manage=bool(interaction.permissions.manage_channels), users_global=True,
     )
 
 
@@ -96,7 +96,9 @@ class ShipbotDiscord(discord.AutoShardedClient):
         register(self.tree, self)
 
     async def setup_hook(self) -> None:
-        """Sync commands: to DISCORD_GUILD_ID instantly while developing, else globally."""
+        """Answer vote buttons on any card; sync commands: to DISCORD_GUILD_ID instantly while
+        developing, else globally."""
+        self.add_dynamic_items(VoteButton)
         guild = discord.Object(id=self.settings.discord_guild_id) \
             if self.settings.discord_guild_id else None
         if guild is not None:
@@ -148,8 +150,11 @@ class ShipbotDiscord(discord.AutoShardedClient):
     async def send_card(self, interaction: discord.Interaction, card: Card, ctx: Context) -> None:
         """Reply with the card; public cards are remembered and get their voting reactions."""
         embed = render_embed(card)
-        view = ChoiceView(card, self.run_choice) if card.choices and card.kind == "did_you_mean" \
-            else discord.utils.MISSING
+        view: discord.ui.View = discord.utils.MISSING
+        if card.choices and card.kind == "did_you_mean":
+            view = ChoiceView(card, self.run_choice)
+        elif card.votable and not card.ephemeral:
+            view = vote_view(card)
         message: discord.Message
         if interaction.response.is_done():
             message = await interaction.followup.send(
@@ -184,6 +189,28 @@ class ShipbotDiscord(discord.AutoShardedClient):
                     "them yourself.", ephemeral=True, allowed_mentions=NO_PINGS)
 
     # ---- votes ---------------------------------------------------------------------------
+
+    async def vote_button(self, interaction: discord.Interaction, position: int,
+                          choice: str) -> None:
+        """A vote button on one of our cards: stored first, then acknowledged (if the store
+        fails, Discord tells the person the interaction failed, and they press again)."""
+        message = interaction.message
+        if message is None:
+            return
+        ref = await asyncio.to_thread(self.core.store.cards.card_at, PLATFORM,
+                                      str(message.channel.id), str(message.id))
+        if ref is None:
+            await self.tell(interaction, "I no longer know this card; run the command again "
+                                         "to vote.")
+            return
+        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
+                      user=str(interaction.user.id))
+        at = interaction.created_at.timestamp()  # Discord's own time of the press
+        changed = await asyncio.to_thread(self.core.card_button, ctx, ref, position,
+                                          choice, at)  # type: ignore[arg-type]
+        await interaction.response.defer()  # the card's counts change when it is refreshed
+        if changed:
+            self.refresher.touch((ref.channel, ref.message_id))
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """A reaction added to one of our cards is a vote."""
@@ -291,8 +318,20 @@ class ShipbotDiscord(discord.AutoShardedClient):
     async def post_card(self, card: Card, workspace: str, channel_id: str) -> str:
         """Post a card to a channel (for the delivery dispatcher); returns the message id."""
         channel = self.get_partial_messageable(int(channel_id))
-        message = await channel.send(embed=render_embed(card), allowed_mentions=NO_PINGS)
-        ctx = Context(platform=PLATFORM, workspace=workspace, channel=channel_id)
+        return await self._deliver(channel, card, workspace)
+
+    async def post_dm(self, card: Card, user_id: str) -> str:
+        """Send a card as a direct message (a watcher's alert); returns the message id.
+        discord.Forbidden (code 50007) means the person does not take DMs from the bot."""
+        channel = await self.create_dm(discord.Object(id=int(user_id)))
+        return await self._deliver(channel, card, "dm")
+
+    async def _deliver(self, channel: discord.abc.Messageable, card: Card,
+                       workspace: str) -> str:
+        view = vote_view(card) if card.votable else discord.utils.MISSING
+        message = await channel.send(embed=render_embed(card), view=view,
+                                     allowed_mentions=NO_PINGS)
+        ctx = Context(platform=PLATFORM, workspace=workspace, channel=str(message.channel.id))
         if card.votable:
             await self.track_card(message, card, ctx, None)
         return str(message.id)

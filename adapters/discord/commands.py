@@ -79,10 +79,13 @@ def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
         await client.run_command(interaction, f"top {category or ''}")
 
     @tree.command(name="subscribe", description="Post new verdicts in this channel")
-    @app_commands.describe(filter="e.g. vendor:anthropic min_score:80 (empty: everything)")
+    @app_commands.describe(filter="e.g. vendor:anthropic min_score:80 (empty: everything)",
+                           weekly="One digest a week instead of a card per verdict")
     @app_commands.default_permissions(manage_channels=True)
-    async def subscribe(interaction: discord.Interaction, filter: str = "") -> None:  # noqa: A002
-        await client.run_command(interaction, f"subscribe {filter}")
+    async def subscribe(interaction: discord.Interaction, filter: str = "",  # noqa: A002
+                        weekly: bool = False) -> None:
+        await client.run_command(interaction,
+                                 f"subscribe {'weekly ' if weekly else ''}{filter}")
 
     @tree.command(name="unsubscribe", description="Stop a subscription in this channel")
     @app_commands.describe(subscription="The id from /subscriptions, or all")
@@ -93,6 +96,45 @@ def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
     @tree.command(name="subscriptions", description="This channel's subscriptions")
     async def subscriptions(interaction: discord.Interaction) -> None:
         await client.run_command(interaction, "subscriptions")
+
+    @tree.command(name="watch", description="Get a DM when a tool's verdict is published or "
+                                            "changes")
+    @app_commands.describe(tool="The tool")
+    @app_commands.autocomplete(tool=tools_ac)
+    async def watch(interaction: discord.Interaction, tool: str) -> None:
+        await client.run_command(interaction, f"watch {tool}")
+
+    @tree.command(name="unwatch", description="Stop watching a tool (or all)")
+    @app_commands.describe(tool="The tool, or all")
+    @app_commands.autocomplete(tool=tools_ac)
+    async def unwatch(interaction: discord.Interaction, tool: str) -> None:
+        await client.run_command(interaction, f"unwatch {tool}")
+
+    @tree.command(name="watching", description="The tools you watch")
+    async def watching(interaction: discord.Interaction) -> None:
+        await client.run_command(interaction, "watching")
+
+    @tree.command(name="decide", description="Record this channel's decision")
+    @app_commands.describe(tool="The tool the channel ships",
+                           over="The tools it was chosen over, separated by commas",
+                           because="Why", revisit="When to look again, as YYYY-MM-DD")
+    @app_commands.autocomplete(tool=tools_ac)
+    async def decide(interaction: discord.Interaction, tool: str, over: str = "",
+                     because: str = "", revisit: str = "") -> None:
+        parts = [f"decide {tool}"]
+        parts += [f"over {over}"] if over.strip() else []
+        parts += [f"because {because}"] if because.strip() else []
+        parts += [f"revisit {revisit}"] if revisit.strip() else []
+        await client.run_command(interaction, " ".join(parts))
+
+    @tree.command(name="decisions", description="This channel's decisions, newest first")
+    async def decisions(interaction: discord.Interaction) -> None:
+        await client.run_command(interaction, "decisions")
+
+    @tree.command(name="undecide", description="Remove one of this channel's decisions")
+    @app_commands.describe(decision="The id from /decisions")
+    async def undecide(interaction: discord.Interaction, decision: str) -> None:
+        await client.run_command(interaction, f"undecide {decision}")
 
     @tree.command(name="help", description="What shipbot can do")
     async def help_(interaction: discord.Interaction) -> None:

@@ -15,6 +15,7 @@ MAX_TOTAL = 6000
 PICK_EMOJI = ("🅰️", "🅱️", "🇨", "🇩")
 SHIP_EMOJI, SKIP_EMOJI = "✅", "❌"
 GREEN, GOLD, RED, BLURPLE, GREY = 0x2ECC71, 0xF1C40F, 0xE74C3C, 0x5865F2, 0x95A5A6
+NOTES = "Notes"
 
 
 def safe(text: str) -> str:
@@ -60,11 +61,14 @@ def render_embed(card: Card) -> discord.Embed:
         head = "Toss-up" if rec.toss_up else f"Ship {rec.pick_name}"
         embed.add_field(name=trim(f"🏆 {safe(head)} (margin {rec.margin:g} points)", MAX_FIELD_NAME),
                         value=trim(safe(rec.reason), MAX_FIELD_VALUE), inline=False)
+    if card.remarks:
+        embed.add_field(name=NOTES, value=trim("\n".join(f"ℹ️ {safe(r)}" for r in card.remarks),
+                                               MAX_FIELD_VALUE), inline=False)
     footer = card.footer
     if card.kind == "compare":
-        footer += " · vote: react " + " ".join(PICK_EMOJI[: len(card.columns)])
+        footer += " · vote: the buttons, or react " + " ".join(PICK_EMOJI[: len(card.columns)])
     elif card.kind == "verdict":
-        footer += f" · vote: react {SHIP_EMOJI} ship or {SKIP_EMOJI} skip"
+        footer += f" · vote: the buttons, or react {SHIP_EMOJI} ship or {SKIP_EMOJI} skip"
     if footer:
         embed.set_footer(text=trim(footer.strip(" ·"), MAX_FOOTER))
     return _fit_total(embed)
@@ -108,12 +112,13 @@ def _fit_total(embed: discord.Embed) -> discord.Embed:
                           None)
     scorecard = next((n for n, f in enumerate(embed.fields) if f.name == "Reviewer scorecard"),
                      None)
-    columns = [n for n in range(len(embed.fields)) if n not in (recommendation, scorecard)]
+    notes = next((n for n, f in enumerate(embed.fields) if f.name == NOTES), None)
+    columns = [n for n in range(len(embed.fields)) if n not in (recommendation, scorecard, notes)]
     for floor in (400, 200, 120):
         for index in columns:
             if len(embed) > MAX_TOTAL:
                 shorten_field(index, floor)
-    for index, floor in ((scorecard, 200), (recommendation, 120)):
+    for index, floor in ((scorecard, 200), (notes, 200), (recommendation, 120)):
         if index is not None and len(embed) > MAX_TOTAL:
             shorten_field(index, floor)
     for index in columns:  # names last: very long tool names on four columns

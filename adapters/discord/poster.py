@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 import discord
 
@@ -23,10 +25,18 @@ class DiscordPoster:
 
     def post(self, card: Card, workspace: str, channel: str) -> str:
         """Post and return the message id, or raise DeliveryError."""
+        return self._send(self.client.post_card(card, workspace, channel))
+
+    def post_dm(self, card: Card, workspace: str, user: str) -> str:
+        """A direct message to a person; the message id, or DeliveryError (closed DMs are a
+        permanent failure: Discord answers 403, code 50007)."""
+        return self._send(self.client.post_dm(card, user))
+
+    def _send(self, send: Coroutine[Any, Any, str]) -> str:
         if not self.client.is_ready():
+            send.close()
             raise DeliveryError("temporary", "discord client not connected yet", retry_after=5)
-        future = asyncio.run_coroutine_threadsafe(
-            self.client.post_card(card, workspace, channel), self.client.loop)
+        future = asyncio.run_coroutine_threadsafe(send, self.client.loop)
         try:
             return future.result(timeout=POST_TIMEOUT)
         except discord.Forbidden as exc:

@@ -1,14 +1,23 @@
-"""Discord message components: the did-you-mean buttons under an answer."""
+"""Discord message components: did-you-mean buttons, and the vote buttons under a card."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
 from bot.cards import Card, Choice
 
 OnChoice = Callable[[discord.Interaction, Choice], Awaitable[None]]
+
+
+def label(text: str) -> str:
+    """A button label from data: no @everyone, @here, user, role or channel mention can form
+    (labels do not ping today; the text must not read as one either)."""
+    text = discord.utils.escape_mentions(text)
+    return text.replace("<#", "<\u200b#").replace("<@", "<\u200b@")[:80]
 
 
 class ChoiceView(discord.ui.View):
@@ -18,7 +27,7 @@ class ChoiceView(discord.ui.View):
         super().__init__(timeout=600)
         for number, choice in enumerate(card.choices[:5]):
             button: discord.ui.Button[ChoiceView] = discord.ui.Button(
-                label=choice.label[:80], style=discord.ButtonStyle.primary,
+                label=label(choice.label), style=discord.ButtonStyle.primary,
                 custom_id=f"shipbot:choose:{number}")
             button.callback = self._runner(on_choice, choice)  # type: ignore[method-assign]
             self.add_item(button)
@@ -29,3 +38,41 @@ class ChoiceView(discord.ui.View):
         async def run(interaction: discord.Interaction) -> None:
             await on_choice(interaction, choice)
         return run
+
+
+class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                 template=r"shipbot:vote:(?P<pos>[0-3]):(?P<choice>ship|skip)"):
+    """A vote button. Everything it needs is in its custom_id (column and choice; the card is
+    the message it sits on), so any replica, before or after a restart, answers a press:
+    the client registers the class once (add_dynamic_items) instead of a view per card."""
+
+    def __init__(self, position: int, choice: str, text: str = "Vote") -> None:
+        style = discord.ButtonStyle.danger if choice == "skip" else discord.ButtonStyle.success
+        super().__init__(discord.ui.Button(label=label(text), style=style,
+                                           custom_id=f"shipbot:vote:{position}:{choice}"))
+        self.position = position
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction,
+                             item: discord.ui.Button[Any], match: re.Match[str]) -> VoteButton:
+        """Rebuild the button from a press on any card."""
+        return cls(int(match["pos"]), match["choice"], item.label or "Vote")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Record (or withdraw) the vote, then acknowledge: the client does both."""
+        await interaction.client.vote_button(interaction, self.position,  # type: ignore[attr-defined]
+                                             self.choice)
+
+
+def vote_view(card: Card) -> discord.ui.View:
+    """The buttons under a public card: one per tool on a compare card, Ship and Skip on a
+    verdict card. Made only of dynamic items, so discord.py keeps no view per message."""
+    view = discord.ui.View(timeout=None)
+    if card.kind == "compare":
+        for position, column in enumerate(card.columns[:4]):
+            view.add_item(VoteButton(position, "ship", f"Ship {column.short_name}"))
+    elif card.kind == "verdict":
+        view.add_item(VoteButton(0, "ship", "Ship"))
+        view.add_item(VoteButton(0, "skip", "Skip"))
+    return view

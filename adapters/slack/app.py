@@ -226,6 +226,7 @@ class SlackAdapter:
         posted = await client.chat_postMessage(channel=channel, blocks=blocks, text=text,
                                                unfurl_links=False, unfurl_media=False)
         ts = str(posted["ts"])
+        channel = str(posted.get("channel") or channel)  # a user id posts to their DM channel
         if card.votable:
             ref = CardRef(PLATFORM, workspace, channel, ts, card.kind, tuple(card.tool_ids))
             await self.run(self.bot.store.cards.remember_card, ref)
@@ -233,7 +234,8 @@ class SlackAdapter:
 
     def post_card(self, card: Card, workspace: str, channel: str) -> str:
         """For the delivery dispatcher's thread: post a card on the loop; returns its ts
-        (raises SlackApiError, LookupError or OSError)."""
+        (raises SlackApiError, LookupError or OSError). A user id as `channel` sends the card
+        as a direct message from the bot (chat.postMessage opens the app's DM)."""
         async def post() -> str:
             return await self._post(await self.client_for(workspace), card, workspace, channel)
 

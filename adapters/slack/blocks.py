@@ -66,6 +66,9 @@ def render(card: Card) -> tuple[list[Block], str]:
         head = "Toss-up" if rec.toss_up else f"Ship {rec.pick_name}"
         blocks.append({"type": "section", "text": mrkdwn(
             f":trophy: *{escape(head or '')}* (margin {rec.margin:g} points)\n{escape(rec.reason)}")})
+    if card.remarks:
+        blocks.append({"type": "section", "text": mrkdwn(
+            "\n".join(f":information_source: {escape(x)}" for x in card.remarks))})
     if card.lines:
         blocks.append({"type": "section", "text": mrkdwn("\n".join(escape(x) for x in card.lines))})
     buttons = _buttons(card)

@@ -12,7 +12,9 @@ from bot.dispatch import DeliveryError
 # Errors that will not go away by retrying: the channel or the bot's access is gone.
 PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive",
              "invalid_auth", "token_revoked", "missing_scope", "restricted_action",
-             "team_access_not_granted", "ekm_access_denied"}
+             "team_access_not_granted", "ekm_access_denied",
+             # direct messages: the person is gone, or does not take messages from apps
+             "user_not_found", "user_disabled", "cannot_dm_bot", "messages_tab_disabled"}
 
 
 class SlackPoster:
@@ -25,6 +27,13 @@ class SlackPoster:
 
     def post(self, card: Card, workspace: str, channel: str) -> str:
         """Post and return the message ts, or raise DeliveryError."""
+        return self._send(card, workspace, channel)
+
+    def post_dm(self, card: Card, workspace: str, user: str) -> str:
+        """A direct message from the bot to a person; the message ts, or DeliveryError."""
+        return self._send(card, workspace, user)
+
+    def _send(self, card: Card, workspace: str, channel: str) -> str:
         try:
             return self.adapter.post_card(card, workspace, channel)
         except SlackApiError as exc:

@@ -67,13 +67,17 @@ class Subscriptions:
             "SELECT id, filter_json FROM subscriptions WHERE active = 1 AND cadence = 'instant' "
             "ORDER BY id")]
 
-    def weekly(self, platform: str | None = None) -> list[Subscription]:
-        """Active weekly (digest) subscriptions, of one platform or all."""
+    def weekly(self, platform: str | None = None, before: str | None = None) -> list[Subscription]:
+        """Active weekly (digest) subscriptions, of one platform or all; with `before`, only
+        those whose last digest was earlier (the due ones)."""
         where = "WHERE active = 1 AND cadence = 'weekly'"
         params: list[Any] = []
         if platform is not None:
             where += " AND platform = ?"
             params.append(platform)
+        if before is not None:
+            where += " AND digest_at < ?"
+            params.append(before)
         return self._select(where, params)
 
     def digested(self, sub_id: int, before: str, at: str) -> bool:

@@ -73,6 +73,8 @@ class FakeDiscord:
     # Who shows each reaction on a message: (message id, emoji) -> user ids, in order.
     reactors: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     bot_ids: set[int] = field(default_factory=set)  # other bots' user ids
+    closed_dms: set[int] = field(default_factory=set)  # users who take no DMs (403, 50007)
+    dm_channels: dict[int, int] = field(default_factory=dict)  # DM channel id -> user id
 
     @property
     def api_url(self) -> str:
@@ -210,6 +212,14 @@ class FakeDiscord:
                      request: web.Request) -> web.Response:
         if path == "/users/@me":
             return _json(user(BOT_ID, bot=True))
+        if path == "/users/@me/channels" and method == "POST":
+            uid = int(body["recipient_id"])
+            cid = next((c for c, u in self.dm_channels.items() if u == uid), None)
+            if cid is None:
+                cid = next(self._ids)
+                self.dm_channels[cid] = uid
+            return _json({"id": str(cid), "type": 1, "last_message_id": None,
+                          "recipients": [user(uid)]})
         if path == "/oauth2/applications/@me":
             return _json({"id": str(APP_ID), "name": "shipbot", "description": "", "icon": None,
                           "bot_public": True, "bot_require_code_grant": False,
@@ -265,6 +275,9 @@ class FakeDiscord:
                               "X-RateLimit-Scope": "user"})
             if channel in self.forbidden_channels:
                 return _json({"message": "Missing Access", "code": 50001}, 403)
+            if self.dm_channels.get(channel) in self.closed_dms:
+                return _json({"message": "Cannot send messages to this user", "code": 50007},
+                             403)
             if channel in self.missing_channels:
                 return _json({"message": "Unknown Channel", "code": 10003}, 404)
             return _json(self._message(channel, body))

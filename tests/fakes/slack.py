@@ -130,7 +130,9 @@ class FakeSlack:
                 with self._lock:
                     self._ts += 1
                     ts = f"{1700000000 + self._ts}.000100"
-                return _ok({"channel": channel, "ts": ts})
+                # A user id as the channel posts to the app's DM with them, as Slack does.
+                return _ok({"channel": "D" + channel[1:] if channel.startswith("U") else channel,
+                            "ts": ts})
             return _ok({"channel": channel, "ts": params.get("ts", "")})
         return _ok({})
 

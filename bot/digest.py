@@ -1,0 +1,80 @@
+"""Weekly digests: when they are due (SHIPBOT_DIGEST_AT), what each one lists, and queueing
+them through the outbox exactly once, whichever replica's dispatcher gets there first."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.cards import Card
+from bot.filters import SubscriptionFilter
+from bot.models import Subscription
+
+log = logging.getLogger(__name__)
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_ITEMS = 25  # a digest is a summary; more than this is cut with a count
+
+
+@dataclass(frozen=True)
+class DigestTime:
+    """A weekly moment: weekday (0 = Monday), hour, minute, in a time zone."""
+
+    weekday: int
+    hour: int
+    minute: int
+    zone: str = "UTC"
+
+    def __str__(self) -> str:
+        return f"{DAYS[self.weekday].capitalize()} {self.hour:02d}:{self.minute:02d} {self.zone}"
+
+    def last(self, now: datetime) -> datetime:
+        """The latest such moment at or before `now` (an aware datetime), in UTC."""
+        local = now.astimezone(ZoneInfo(self.zone))
+        slot = local.replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        slot -= timedelta(days=(local.weekday() - self.weekday) % 7)
+        if slot > local:
+            slot -= timedelta(days=7)
+        return slot.astimezone(UTC)
+
+
+def parse_digest_at(text: str) -> DigestTime:
+    """`mon 09:00` or `fri 16:30 Europe/Berlin` (UTC unless a zone is given)."""
+    parts = text.split()
+    usage = f"SHIPBOT_DIGEST_AT={text!r}: give a weekday and a time, e.g. `mon 09:00`"
+    if len(parts) not in (2, 3) or parts[0][:3].lower() not in DAYS:
+        raise ValueError(usage)
+    try:
+        hour, minute = (int(x) for x in parts[1].split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise ValueError(usage) from None
+    zone = parts[2] if len(parts) == 3 else "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"SHIPBOT_DIGEST_AT: unknown time zone {zone!r}") from None
+    return DigestTime(DAYS.index(parts[0][:3].lower()), hour, minute, zone)
+
+
+def is_due(sub: Subscription, slot: datetime) -> bool:
+    """A weekly subscription is due once a digest moment has passed since its last digest."""
+    return sub.digest_at < slot.isoformat(timespec="seconds")
+
+
+def digest_card(lines: list[str], total: int, since: str) -> Card:
+    """The digest message: one line per comparison published or changed since `since`."""
+    shown = lines[:MAX_ITEMS]
+    if total > len(shown):
+        shown.append(f"… and {total - len(shown)} more: type `top` or `compare` to see them.")
+    plural = "s" if total != 1 else ""
+    return Card(kind="info", title=f"Weekly verdicts: {total} comparison{plural} since "
+                                   f"{since[:10]}", lines=shown, ephemeral=False)
+
+
+def matches(raw_filter: str, tools: list) -> bool:  # type: ignore[type-arg]
+    """Whether a subscription's filter takes a comparison of these tools."""
+    wanted = SubscriptionFilter.model_validate_json(raw_filter)
+    return any(wanted.matches(t) for t in tools)

@@ -1,0 +1,96 @@
+"""Work that falls due with time rather than with a command: weekly digests and decision
+reminders. The dispatcher of each platform calls `queue_due` before each pass; whatever is due
+is queued in the outbox once (a conditional update marks it done in the same transaction, so
+two replicas never queue the same digest or reminder) and posted like any delivery."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from bot.cards import Card
+from bot.commands import ShipBot
+from bot.digest import DigestTime, digest_card, is_due, matches
+from bot.store import Decision
+
+log = logging.getLogger(__name__)
+
+
+def queue_due(bot: ShipBot, platform: str, digest_at: DigestTime,
+              now: datetime | None = None) -> int:
+    """Queue the digests and reminders now due on one platform; returns how many."""
+    now = now or datetime.now(UTC)
+    return queue_digests(bot, now, platform, digest_at) + queue_reminders(bot, platform, now)
+
+
+def queue_digests(bot: ShipBot, now: datetime, platform: str | None = None,
+                  digest_at: DigestTime | None = None) -> int:
+    """Queue each due weekly subscription's digest: every comparison published or changed
+    since its last digest that its filter takes. Without `digest_at` every weekly subscription
+    is due (`shipbot digest --now`). An empty week moves the mark and sends nothing. Returns
+    how many digests were queued."""
+    until = now.astimezone(UTC).isoformat(timespec="seconds")
+    before = digest_at.last(now).isoformat(timespec="seconds") if digest_at else until
+    lines: dict[tuple[str, ...], str] = {}  # one summary line per comparison, for all subs
+    queued = 0
+    for sub in bot.store.subscriptions.weekly(platform, before):
+        if digest_at is not None and not is_due(sub, digest_at.last(now)):
+            continue
+        items = []
+        for ids, _changed in bot.store.catalog.changed_since(sub.digest_at, until):
+            tools = bot.store.catalog.tools(ids)
+            if len(tools) == len(ids) and matches(sub.filter_json, list(tools.values())):
+                if ids not in lines:
+                    lines[ids] = _summary(bot.compare_ids(list(ids)))
+                items.append(lines[ids])
+        with bot.store.transaction():
+            if not bot.store.subscriptions.digested(sub.id, sub.digest_at, until):
+                continue  # another replica took this digest
+            if items:
+                card = digest_card(items, len(items), sub.digest_at)
+                bot.store.outbox.queue(f"digest:{sub.id}@{until}", (), card.model_dump_json(),
+                                       [sub.id])
+                queued += 1
+    return queued
+
+
+def _summary(card: Card) -> str:
+    """`Claude 4 API vs Azure AI Foundry: ship Claude 4 API (margin 12.5 points)`."""
+    rec = card.recommendation
+    if rec is None:
+        return card.title
+    if rec.toss_up or not rec.pick_name:
+        return f"{card.title}: toss-up (margin {rec.margin:g} points)"
+    return f"{card.title}: ship {rec.pick_name} (margin {rec.margin:g} points)"
+
+
+def queue_reminders(bot: ShipBot, platform: str, now: datetime) -> int:
+    """Queue one reminder, with the current card, per decision whose revisit date has come."""
+    queued = 0
+    for decision in bot.store.decisions.due(platform, now.date().isoformat()):
+        card = reminder_card(bot, decision)
+        with bot.store.transaction():
+            if not bot.store.decisions.reminded(decision.id):
+                continue  # another replica queued it
+            if card is None:
+                log.warning("decision #%d names a tool no longer in the catalog: no reminder",
+                            decision.id)
+                continue
+            bot.store.outbox.queue_to(
+                f"reminder:{decision.id}", decision.tool_ids, card.model_dump_json(),
+                [(decision.platform, decision.workspace, decision.channel, "channel")])
+            queued += 1
+    return queued
+
+
+def reminder_card(bot: ShipBot, decision: Decision) -> Card | None:
+    """The decision's current card, saying it is time to look again; None if a tool is gone."""
+    ids = list(decision.tool_ids)
+    if len(bot.store.catalog.tools(ids)) < len(ids):
+        return None
+    card = bot.compare_ids(ids) if len(ids) > 1 else bot.verdict_id(ids[0])
+    card = bot.for_channel(card, decision.platform, decision.workspace, decision.channel)
+    card.notice = (f"Time to revisit decision #{decision.id}, made on "
+                   f"{decision.decided_at[:10]}: here is the card as it stands today.")
+    card.ephemeral = False
+    return card

@@ -1,0 +1,117 @@
+"""Team decisions: parsing `decide`, the one line a card shows for a decided tool, and the
+revisit reminders the dispatcher queues."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.cards import Card
+from bot.store import Decision, Store
+
+MAX_REASON = 300
+MAX_OVER = 3  # a card compares at most four tools
+_REVISIT = re.compile(r"(?:^|\s)revisit\s+(\S+)\s*$", re.IGNORECASE)
+_BECAUSE = re.compile(r"(?:^|\s)because(?:\s+|$)", re.IGNORECASE)
+_OVER = re.compile(r"\s+over\s+", re.IGNORECASE)
+DECIDE_USAGE = ("Type `decide <tool> [over <tool>, <tool>] [because <reason>] "
+                "[revisit YYYY-MM-DD]`, e.g. `decide claude over azure because cheaper "
+                "revisit 2027-03-01`.")
+
+
+class DecideError(ValueError):
+    """A `decide` that cannot be understood; the message says what was wrong."""
+
+
+@dataclass(frozen=True)
+class DecideRequest:
+    """What `decide` asked for, names not yet resolved."""
+
+    tool: str
+    over: list[str] = field(default_factory=list)
+    reason: str = ""
+    revisit: date | None = None
+
+    def command(self, tool: str, over: list[str]) -> str:
+        """The full command again with resolved names (for did-you-mean choices)."""
+        text = f"decide {tool}"
+        if over:
+            text += " over " + ", ".join(over)
+        if self.reason:
+            text += f" because {self.reason}"
+        if self.revisit:
+            text += f" revisit {self.revisit.isoformat()}"
+        return text
+
+
+def parse_decide(text: str) -> DecideRequest:
+    """`claude over azure, openai because cheaper revisit 2027-01-01` -> its parts."""
+    text = " ".join(text.split())
+    revisit = None
+    if found := _REVISIT.search(text):
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", found.group(1)):
+                raise ValueError
+            revisit = date.fromisoformat(found.group(1))
+        except ValueError:
+            raise DecideError(f"“{found.group(1)[:40]}” is not a date: give the revisit date "
+                              "as YYYY-MM-DD, e.g. `revisit 2027-03-01`.") from None
+        text = text[:found.start()]
+    reason = ""
+    if found := _BECAUSE.search(text):
+        reason = _clean(text[found.end():])
+        text = text[:found.start()]
+        if not reason:
+            raise DecideError("`because` needs a reason after it.")
+        if len(reason) > MAX_REASON:
+            raise DecideError(f"Keep the reason under {MAX_REASON} characters "
+                              f"(it has {len(reason)}).")
+    tool, *rest = _OVER.split(text.strip(), maxsplit=1)
+    over = [n.strip() for n in rest[0].split(",")] if rest else []
+    if not tool.strip() or any(not n for n in over):
+        raise DecideError("Which tool did the channel decide on? " + DECIDE_USAGE)
+    if len(over) > MAX_OVER:
+        raise DecideError(f"A decision names at most {MAX_OVER} tools it was chosen over.")
+    return DecideRequest(tool.strip(), over, reason, revisit)
+
+
+def _clean(text: str) -> str:
+    """A reason as stored: no control or invisible characters, spaces collapsed."""
+    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
+    return " ".join(kept.split())
+
+
+def decision_line(decision: Decision, names: dict[str, str]) -> str:
+    """`This channel shipped Claude 4 API over Azure AI Foundry on 2026-11-25: cheaper`."""
+    line = f"This channel shipped {names.get(decision.tool_id, decision.tool_id)}"
+    if decision.over_ids:
+        line += " over " + ", ".join(names.get(t, t) for t in decision.over_ids)
+    line += f" on {decision.decided_at[:10]}"
+    if decision.reason:
+        line += f": {decision.reason}"
+    return line
+
+
+def channel_remark(store: Store, tool_ids: list[str], platform: str, workspace: str,
+                   channel: str) -> str:
+    """The newest decision of this channel that names any of these tools, as one line; ''."""
+    wanted = set(tool_ids)
+    for decision in store.decisions.of_channel(platform, workspace, channel, limit=200):
+        if wanted & set(decision.tool_ids):
+            tools = store.catalog.tools(decision.tool_ids)
+            return decision_line(decision, {t: tools[t].short_name for t in tools})
+    return ""
+
+
+def with_channel_decision(store: Store, card: Card, platform: str, workspace: str,
+                          channel: str) -> Card:
+    """A compare or verdict card as shown in one channel: with the channel's decision on any
+    of its tools, in one line. Decisions are channel data: no other channel sees them."""
+    if not card.votable:
+        return card
+    remark = channel_remark(store, card.tool_ids, platform, workspace, channel)
+    if remark and remark not in card.remarks:
+        card.remarks.insert(0, remark)
+    return card
