@@ -59,7 +59,7 @@ class ShipBot:
     """The core service every adapter calls."""
 
     def __init__(self, store: Store, learned: LearnedAliases | None = None,
-                 stale_days: int = STALE_DAYS, digest_when: str = "mon 09:00 UTC") -> None:
+                 stale_days: int = STALE_DAYS, digest_when: str = "Mon 09:00 UTC") -> None:
         self.store = store
         self.learned = learned or LearnedAliases(store)
         self.stale_days = stale_days

@@ -59,11 +59,6 @@ def parse_digest_at(text: str) -> DigestTime:
     return DigestTime(DAYS.index(parts[0][:3].lower()), hour, minute, zone)
 
 
-def is_due(sub: Subscription, slot: datetime) -> bool:
-    """A weekly subscription is due once a digest moment has passed since its last digest."""
-    return sub.digest_at < slot.isoformat(timespec="seconds")
-
-
 def digest_card(lines: list[str], total: int, since: str) -> Card:
     """The digest message: one line per comparison published or changed since `since`."""
     shown = lines[:MAX_ITEMS]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from bot.cards import Card
 from bot.commands import ShipBot
-from bot.digest import DigestTime, digest_card, is_due, matches
+from bot.digest import DigestTime, digest_card, matches
 from bot.store import Decision
 
 log = logging.getLogger(__name__)
@@ -29,13 +29,11 @@ def queue_digests(bot: ShipBot, now: datetime, platform: str | None = None,
     since its last digest that its filter takes. Without `digest_at` every weekly subscription
     is due (`shipbot digest --now`). An empty week moves the mark and sends nothing. Returns
     how many digests were queued."""
-    until = now.astimezone(UTC).isoformat(timespec="seconds")
-    before = digest_at.last(now).isoformat(timespec="seconds") if digest_at else until
+    until = now.astimezone(UTC).isoformat(timespec="microseconds")
+    before = digest_at.last(now).isoformat(timespec="microseconds") if digest_at else until
     lines: dict[tuple[str, ...], str] = {}  # one summary line per comparison, for all subs
     queued = 0
     for sub in bot.store.subscriptions.weekly(platform, before):
-        if digest_at is not None and not is_due(sub, digest_at.last(now)):
-            continue
         items = []
         for ids, _changed in bot.store.catalog.changed_since(sub.digest_at, until):
             tools = bot.store.catalog.tools(ids)

@@ -13,9 +13,10 @@ from bot.store import Decision, Store
 
 MAX_REASON = 300
 MAX_OVER = 3  # a card compares at most four tools
-_REVISIT = re.compile(r"(?:^|\s)revisit\s+(\S+)\s*$", re.IGNORECASE)
+# The last `revisit` with at most three words after it ends the command: its date.
+_REVISIT = re.compile(r"(?:^|\s)revisit((?:\s+\S+){0,3})\s*$", re.IGNORECASE)
 _BECAUSE = re.compile(r"(?:^|\s)because(?:\s+|$)", re.IGNORECASE)
-_OVER = re.compile(r"\s+over\s+", re.IGNORECASE)
+_OVER = re.compile(r"\s+over(?:\s+|$)", re.IGNORECASE)
 DECIDE_USAGE = ("Type `decide <tool> [over <tool>, <tool>] [because <reason>] "
                 "[revisit YYYY-MM-DD]`, e.g. `decide claude over azure because cheaper "
                 "revisit 2027-03-01`.")
@@ -51,13 +52,15 @@ def parse_decide(text: str) -> DecideRequest:
     text = " ".join(text.split())
     revisit = None
     if found := _REVISIT.search(text):
+        when = found.group(1).strip()
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", found.group(1)):
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
                 raise ValueError
-            revisit = date.fromisoformat(found.group(1))
+            revisit = date.fromisoformat(when)
         except ValueError:
-            raise DecideError(f"“{found.group(1)[:40]}” is not a date: give the revisit date "
-                              "as YYYY-MM-DD, e.g. `revisit 2027-03-01`.") from None
+            shown = f"“{when[:40]}” is not a date" if when else "`revisit` needs a date"
+            raise DecideError(f"{shown}: give the revisit date as YYYY-MM-DD, e.g. "
+                              "`revisit 2027-03-01`.") from None
         text = text[:found.start()]
     reason = ""
     if found := _BECAUSE.search(text):

@@ -15,8 +15,9 @@ from bot.storage.engine import Engine, StoreError
 
 
 def utcnow() -> str:
-    """Current UTC time as ISO text, the one timestamp format in the store."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """Current UTC time as ISO text, the one timestamp format in the store. Microseconds: a
+    weekly digest's mark and a comparison published in the same second must still order."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)
