@@ -205,7 +205,9 @@ class ShipbotDiscord(discord.AutoShardedClient):
             return
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
                       user=str(interaction.user.id))
-        at = interaction.created_at.timestamp()  # Discord's own time of the press
+        # Arrival time, as for reactions: both come through this guild's shard, on the one
+        # replica holding it, so one clock orders a person's buttons and reactions.
+        at = time.time()
         changed = await asyncio.to_thread(self.core.card_button, ctx, ref, position,
                                           choice, at)  # type: ignore[arg-type]
         await interaction.response.defer()  # the card's counts change when it is refreshed

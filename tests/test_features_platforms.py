@@ -1,0 +1,259 @@
+"""#11 end to end on the platforms: the real bolt app against the fake Slack, the real
+discord.py client against the fake Discord, and the real dispatcher between the outbox and
+them. Each test asserts what a person sees there and what the store keeps."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.discord.client import ShipbotDiscord
+from adapters.discord.poster import DiscordPoster
+from adapters.slack.poster import SlackPoster
+from bot.commands import ShipBot
+from bot.digest import DigestTime
+from bot.dispatch import Dispatcher, start_dispatcher
+from bot.publishing import publish_files
+from bot.schedule import queue_digests, queue_due
+from bot.store import Store
+from tests.fakes.discord import CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND, FakeDiscord
+from tests.rigs import DiscordRig, SlackRig, discord_settings
+from tests.test_features import comparison_file
+from tests.conftest import AZURE, CLAUDE
+
+EVERY_MINUTE_AGO = DigestTime(0, 0, 0)  # digests due whenever a week has passed since the last
+
+
+def _slack_texts(message: dict[str, Any]) -> str:
+    blocks = message["blocks"]
+    return json.dumps(json.loads(blocks) if isinstance(blocks, str) else blocks,
+                      ensure_ascii=False)
+
+
+def _embed_text(body: dict[str, Any]) -> str:
+    return json.dumps(body.get("embeds") or body, ensure_ascii=False)
+
+
+@pytest.fixture
+def slack_dispatch(rig: SlackRig, bot: ShipBot) -> Iterator[Dispatcher]:
+    stop = threading.Event()
+    dispatcher = Dispatcher(bot.store, SlackPoster(rig.adapter), rate=50, base_delay=0.05,
+                            due=functools.partial(queue_due, bot, "slack", EVERY_MINUTE_AGO))
+    thread = start_dispatcher(dispatcher, stop, poll=0.1)
+    yield dispatcher
+    stop.set()
+    thread.join(10)
+
+
+@pytest.fixture
+def discord_dispatch(drig: DiscordRig, bot: ShipBot) -> Iterator[Dispatcher]:
+    stop = threading.Event()
+    dispatcher = Dispatcher(bot.store, DiscordPoster(drig.client), rate=50, base_delay=0.05,
+                            due=functools.partial(queue_due, bot, "discord", EVERY_MINUTE_AGO))
+    thread = start_dispatcher(dispatcher, stop, poll=0.1)
+    yield dispatcher
+    stop.set()
+    thread.join(10)
+
+
+def _statuses(store: Store) -> list[tuple[str, str, str]]:
+    return [(r["target"], r["channel"], r["status"]) for r in
+            reversed(store.outbox.rows(limit=100))]
+
+
+# ---- Slack ---------------------------------------------------------------------------------
+
+def test_slack_watch_is_private_and_the_alert_is_a_dm(rig: SlackRig, bot: ShipBot,
+                                                      slack_dispatch: Dispatcher,
+                                                      tmp_path: Path) -> None:
+    publish_files(bot, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
+    rig.command("/shipbot", "watch watched tool", user="U5")
+    reply = rig.fake.responses[-1]
+    assert "ephemeral" == reply["response_type"]
+    assert "Watching Watched Tool" in json.dumps(reply["blocks"], ensure_ascii=False)
+    rig.command("/shipbot", "watching", user="U5")
+    assert "Watched Tool — since" in json.dumps(rig.fake.responses[-1]["blocks"], ensure_ascii=False)
+    assert [] == rig.posted()  # nothing public
+
+    publish_files(bot, [comparison_file(tmp_path, "v1", {"watched-tool": 70, "new-tool": 60})])
+    assert rig.fake.wait_for(lambda: len(rig.posted()) == 1)
+    dm = rig.posted()[0]
+    assert "U5" == dm["channel"]  # chat.postMessage to a user id: the bot's DM with them
+    assert "Watched Tool vs New Tool" in _slack_texts(dm)
+    assert bot.store.outbox.rows()[0]["status"] == "sent"
+    # the DM is a card like any other: votes on it count
+    assert bot.store.cards.card_at("slack", "D5", "1700000001.000100") is not None
+
+
+def test_slack_decision_shows_on_cards_in_its_channel_and_is_reminded(
+        rig: SlackRig, bot: ShipBot, slack_dispatch: Dispatcher) -> None:
+    rig.command("/shipbot", "decide claude over azure because cheaper caching revisit 2020-01-01")
+    confirmation = rig.posted()[0]
+    assert "C1" == confirmation["channel"]  # a team record: posted in the channel
+    assert "This channel shipped Claude 4 API over Azure AI Foundry on" in _slack_texts(
+        confirmation)
+    # the reminder (revisit date already past) goes out at the dispatcher's next pass, once
+    assert rig.fake.wait_for(lambda: any("Time to revisit decision #1" in _slack_texts(m)
+                                         for m in rig.posted()))
+    rig.command("/compare", "azure claude")
+    card = _slack_texts(rig.posted()[-1])
+    assert "This channel shipped Claude 4 API over Azure AI Foundry" in card
+    assert "cheaper caching" in card
+    rig.command("/compare", "claude azure", channel="C2")
+    assert "This channel shipped" not in _slack_texts(rig.posted()[-1])
+    assert ["reminder:1"] == [r["subject"] for r in bot.store.outbox.rows()]
+    rig.command("/shipbot", "decisions")
+    assert "#1 This channel shipped" in json.dumps(rig.fake.responses[-1]["blocks"], ensure_ascii=False)
+
+
+def test_slack_weekly_digest_is_posted_once(rig: SlackRig, bot: ShipBot,
+                                            slack_dispatch: Dispatcher, tmp_path: Path) -> None:
+    rig.command("/shipbot", "subscribe weekly")
+    assert "a weekly digest" in _slack_texts(rig.posted()[-1])
+    publish_files(bot, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
+    assert 1 == queue_digests(bot, datetime.now(UTC))
+    assert rig.fake.wait_for(lambda: "Weekly verdicts: 1 comparison" in _slack_texts(
+        rig.posted()[-1]))
+    assert "Tool One vs Tool Two: ship Tool One" in _slack_texts(rig.posted()[-1])
+    assert 0 == queue_digests(bot, datetime.now(UTC))
+    rig.command("/shipbot", "subscriptions")
+    assert "#1 weekly: everything" in json.dumps(rig.fake.responses[-1]["blocks"], ensure_ascii=False)
+
+
+def test_slack_card_freshness_and_community_flag(rig: SlackRig, bot: ShipBot) -> None:
+    for n in range(10):
+        bot.store.votes.cast("slack", "T1", f"V{n}", AZURE, "ship", at=float(n),
+                             source="command")
+    rig.command("/compare", "claude azure")
+    card = _slack_texts(rig.posted()[-1])
+    assert "Community disagrees: 10 of 10 votes prefer Azure AI Foundry" in card
+    assert f"Published {datetime.now(UTC).date().isoformat()}" in card
+
+
+# ---- Discord -------------------------------------------------------------------------------
+
+def test_discord_watch_is_private_and_the_alert_is_a_dm(drig: DiscordRig, bot: ShipBot,
+                                                        discord_dispatch: Dispatcher,
+                                                        tmp_path: Path) -> None:
+    publish_files(bot, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
+    for uid in (42, 43):
+        token = drig.fake.interaction("watch", {"tool": "watched tool"}, uid=uid)
+        assert drig.fake.wait_for(lambda t=token: bool(drig.fake.callbacks(t)))
+        data = drig.fake.callbacks(token)[0]["data"]
+        assert 64 == data["flags"] and "Watching Watched Tool" in _embed_text(data)
+    drig.fake.closed_dms.add(43)  # 43 takes no DMs from bots
+
+    publish_files(bot, [comparison_file(tmp_path, "v1", {"watched-tool": 70, "new-tool": 60})])
+    assert drig.fake.wait_for(lambda: all(s != "pending" for *_, s in _statuses(bot.store)))
+    assert [("dm", "42", "sent"), ("dm", "43", "failed")] == sorted(_statuses(bot.store))
+    failed = next(r for r in bot.store.outbox.rows() if r["channel"] == "43")
+    assert "Cannot send messages to this user" in failed["last_error"]
+    assert 2 == bot.store.stats()["watches"]  # a closed DM does not end the watch
+    dm_channel = next(c for c, u in drig.fake.dm_channels.items() if u == 42)
+    (post,) = drig.fake.of("POST", rf"^/channels/{dm_channel}/messages$")
+    assert "Watched Tool vs New Tool" in _embed_text(post.body)
+    assert ["Ship Watched Tool", "Ship New Tool"] == [
+        b["label"] for b in post.body["components"][0]["components"]]
+
+
+def _press(fake: FakeDiscord, message: dict[str, Any], custom_id: str, uid: int) -> str:
+    token = fake.interaction("", kind=3, custom_id=custom_id, message=message, uid=uid)
+    assert fake.wait_for(lambda: bool(fake.callbacks(token))), "the press was not answered"
+    return token
+
+
+def test_discord_vote_buttons_toggle_and_share_one_vote_with_reactions(
+        drig: DiscordRig, store: Store) -> None:
+    message_id = drig.compare_card()
+    message = drig.fake.messages[message_id]
+    buttons = message["components"][0]["components"]
+    assert [("Ship Claude 4 API", "shipbot:vote:0:ship"),
+            ("Ship Azure AI Foundry", "shipbot:vote:1:ship")] == [
+        (b["label"], b["custom_id"]) for b in buttons]
+
+    token = _press(drig.fake, message, "shipbot:vote:1:ship", uid=42)
+    assert 6 == drig.fake.callbacks(token)[0]["type"]  # acknowledged after it was stored
+    assert (0, 1) == (store.votes.community([CLAUDE])[CLAUDE][0],
+                      store.votes.community([AZURE])[AZURE][0])
+    # the card is edited to show it
+    assert drig.fake.wait_for(lambda: "1 ship / 0 skip" in _embed_text(
+        drig.fake.messages[message_id]))
+    _press(drig.fake, message, "shipbot:vote:1:ship", uid=42)  # again: withdrawn
+    assert drig.fake.wait_for(lambda: store.votes.community([AZURE])[AZURE] == (0, 0))
+    # a reaction, then a button: one vote per person and card, the last one used
+    drig.fake.react(message_id, "🅰️", uid=42)
+    assert drig.fake.wait_for(lambda: store.votes.community([CLAUDE])[CLAUDE] == (1, 0))
+    _press(drig.fake, message, "shipbot:vote:1:ship", uid=42)
+    assert drig.fake.wait_for(lambda: store.votes.community([AZURE])[AZURE] == (1, 0))
+    assert (0, 0) == store.votes.community([CLAUDE])[CLAUDE]
+
+
+def test_discord_vote_buttons_work_after_a_restart(fake_discord: FakeDiscord, bot: ShipBot,
+                                                   tmp_path: Path) -> None:
+    settings = discord_settings(fake_discord, tmp_path / "x.db")
+    first = DiscordRig(fake_discord, ShipbotDiscord(bot, settings, refresh_delay=0.3,
+                                                    guild_ready_timeout=0.1)).start()
+    token = fake_discord.interaction("verdict", {"tool": "azure"})
+    assert fake_discord.wait_for(lambda: fake_discord.original(token) is not None)
+    message = fake_discord.original(token)
+    assert message is not None
+    assert fake_discord.wait_for(lambda: bot.store.cards.card_at(
+        "discord", str(CHANNEL_ID), message["id"]) is not None)
+    first.stop()
+    # a new process (or another replica): no view was ever registered for this message
+    second = DiscordRig(fake_discord, ShipbotDiscord(ShipBot(bot.store), settings,
+                                                     refresh_delay=0.3,
+                                                     guild_ready_timeout=0.1)).start()
+    try:
+        assert ["Ship", "Skip"] == [b["label"] for b in message["components"][0]["components"]]
+        _press(fake_discord, message, "shipbot:vote:0:skip", uid=77)
+        assert fake_discord.wait_for(lambda: bot.store.votes.community([AZURE])[AZURE] == (0, 1))
+    finally:
+        second.stop()
+
+
+def test_discord_decisions_are_channel_records(drig: DiscordRig, bot: ShipBot) -> None:
+    token = drig.fake.interaction("decide", {"tool": "claude", "over": "azure",
+                                             "because": "cheaper caching",
+                                             "revisit": "2031-01-01"}, uid=42)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    data = drig.fake.callbacks(token)[0]["data"]
+    assert 0 == data.get("flags", 0)  # public: a team record
+    assert "This channel shipped Claude 4 API over Azure AI Foundry" in _embed_text(data)
+    card = drig.fake.original(drig.fake.interaction("compare", {"tool_a": "azure",
+                                                                "tool_b": "claude"}))
+    assert drig.fake.wait_for(lambda: any("cheaper caching" in _embed_text(m)
+                                          for m in drig.fake.messages.values()
+                                          if "vs" in _embed_text(m)))
+    other = drig.fake.interaction("undecide", {"decision": "1"}, uid=99)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(other)))
+    assert "Only the person who recorded" in _embed_text(drig.fake.callbacks(other)[0]["data"])
+    manager = drig.fake.interaction("undecide", {"decision": "1"}, uid=99,
+                                    permissions=VIEW_SEND | MANAGE_CHANNELS)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(manager)))
+    assert "Removed #1" in _embed_text(drig.fake.callbacks(manager)[0]["data"])
+    assert 0 == bot.store.stats()["decisions"]
+    del card
+
+
+def test_discord_weekly_subscription_and_reminder(drig: DiscordRig, bot: ShipBot,
+                                                  discord_dispatch: Dispatcher) -> None:
+    token = drig.fake.interaction("subscribe", {"filter": "", "weekly": True},
+                                  permissions=VIEW_SEND | MANAGE_CHANNELS)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    assert "a weekly digest" in _embed_text(drig.fake.callbacks(token)[0]["data"])
+    assert ["weekly"] == [s.cadence for s in bot.store.subscriptions.list()]
+    decided = drig.fake.interaction("decide", {"tool": "azure", "revisit": "2020-02-02"})
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(decided)))
+    posts = lambda: drig.fake.of("POST", rf"^/channels/{CHANNEL_ID}/messages$")  # noqa: E731
+    assert drig.fake.wait_for(lambda: any("Time to revisit decision #1" in _embed_text(p.body)
+                                          for p in posts()))
+    reminder = next(p.body for p in posts() if "Time to revisit" in _embed_text(p.body))
+    assert ["Ship", "Skip"] == [b["label"] for b in reminder["components"][0]["components"]]
