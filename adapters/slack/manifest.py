@@ -9,7 +9,7 @@ from adapters.slack.app import SCOPES
 _COMMANDS = [
     ("/compare", "Which should I ship? Compare two to four AI tools", "claude vs azure"),
     ("/verdict", "One AI tool's panel verdict, votes and pricing", "claude"),
-    ("/shipbot", "search, top, vote, subscribe, unsubscribe, subscriptions, help", "help"),
+    ("/shipbot", "search, top, vote, subscribe, watch, decide, decisions, help", "help"),
 ]
 
 
@@ -38,7 +38,10 @@ def manifest(socket_mode: bool, public_url: str = "https://YOUR-HOST") -> dict[s
         "display_information": {"name": "shipbot",
                                 "description": "Which AI developer tool should you ship?",
                                 "background_color": "#2c2d30"},
+        # The Messages tab lets the bot send watchers their alerts as direct messages.
         "features": {"bot_user": {"display_name": "shipbot", "always_online": True},
+                     "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True,
+                                  "messages_tab_read_only_enabled": True},
                      "slash_commands": commands},
         "oauth_config": oauth,
         "settings": settings,
