@@ -185,25 +185,33 @@ class ShipBot:
         """One tool's card."""
         if not query.strip():
             return error_card("Which tool?", "Type `verdict claude`.")
-        resolution = self.index.resolve(query, self._learned(ctx))
+        resolution = self._one_tool(query, ctx)
+        if isinstance(resolution, Card):
+            return resolution
         if not resolution.ok or resolution.best is None:
-            several = resolve_tools(self.index, query, self._learned(ctx))
-            ids = list(dict.fromkeys(several.tool_ids)) if several.ok else []
-            if len(ids) >= 2:  # `verdict claude azure`: one card each, or both compared
-                return self._which_verdict(query, several)
             return did_you_mean(resolution, lambda tid: f"verdict {tid}")
         return self.verdict_id(resolution.best.tool_id)
 
-    def _which_verdict(self, query: str, found: ToolsResolution) -> Card:
-        """`verdict` names one tool; offer each named tool's card, and the comparison."""
-        matches = list({p.best.tool_id: p.best for p in found.parts if p.best}.values())
-        choices = [Choice(label=m.name, command=f"verdict {m.tool_id}") for m in matches]
-        both = " vs ".join(m.tool_id for m in matches)
-        choices.append(Choice(label="Compare them", command=f"compare {both}"))
+    def _one_tool(self, query: str, ctx: Context, word: str = "verdict") -> Resolution | Card:
+        """One tool's name resolved; or, when the words name several tools (`verdict claude
+        azure`), a card offering the command for each of them (and, for verdict, the
+        comparison)."""
+        resolution = self.index.resolve(query, self._learned(ctx))
+        if resolution.ok and resolution.best is not None:
+            return resolution
+        several = resolve_tools(self.index, query, self._learned(ctx))
+        ids = list(dict.fromkeys(several.tool_ids)) if several.ok else []
+        if len(ids) < 2:
+            return resolution
+        matches = list({p.best.tool_id: p.best for p in several.parts if p.best}.values())
+        choices = [Choice(label=m.name, command=f"{word} {m.tool_id}") for m in matches]
+        if word == "verdict":
+            both = " vs ".join(m.tool_id for m in matches)
+            choices.append(Choice(label="Compare them", command=f"compare {both}"))
         return Card(kind="did_you_mean", ephemeral=True, choices=choices[:5],
-                    title=f"`verdict` shows one tool; “{_clip(query)}” names "
-                          f"{len(matches)}",
-                    lines=[f"{n}. {c.label}" for n, c in enumerate(choices[:5], 1)])
+                    title=f"`{word}` takes one tool; “{_clip(query)}” names {len(matches)}",
+                    lines=[f"{n}. {word} {c.label}" if c.command.startswith(word) else
+                           f"{n}. {c.label}" for n, c in enumerate(choices[:5], 1)])
 
     def verdict_id(self, tool_id: str) -> Card:
         """The verdict card for a known tool id."""
@@ -459,7 +467,9 @@ class ShipBot:
         """`watch <tool>`: a direct message whenever its verdict is published or changes."""
         if not query.strip():
             return error_card("Which tool should I watch for you?", "Type `watch claude`.")
-        resolution = self.index.resolve(query, self._learned(ctx))
+        resolution = self._one_tool(query, ctx, "watch")
+        if isinstance(resolution, Card):
+            return resolution
         if not resolution.ok or resolution.best is None:
             return did_you_mean(resolution, lambda tid: f"watch {tid}")
         name = resolution.best.name
@@ -484,7 +494,9 @@ class ShipBot:
                 self.store.watches.remove(*ctx.person, tool_id)
             return info_card("Watching", [f"Stopped watching {len(watched)} tool(s)." if watched
                                           else "You watch no tools; nothing to remove."])
-        resolution = self.index.resolve(query, self._learned(ctx))
+        resolution = self._one_tool(query, ctx, "unwatch")
+        if isinstance(resolution, Card):
+            return resolution
         if not resolution.ok or resolution.best is None:
             return did_you_mean(resolution, lambda tid: f"unwatch {tid}")
         name = resolution.best.name

@@ -73,7 +73,12 @@ def test_watch_bad_and_ambiguous_names_change_nothing(bot: ShipBot) -> None:
     assert "error" == bot.handle("watch", me).kind
     missing = bot.handle("watch qqqzzz", me)
     assert "did_you_mean" == missing.kind and "couldn't find" in missing.title
+    two = bot.handle("watch claude azure", me)  # two tools: which one? never both, never a guess
+    assert ("did_you_mean", [f"watch {CLAUDE}", f"watch {AZURE}"]) == (
+        two.kind, [c.command for c in two.choices])
     assert 0 == bot.store.stats()["watches"]
+    assert "Watching" == bot.choose(two.choices[1], me).title
+    assert [AZURE] == [t for t, _ in bot.store.watches.of("slack", "T1", "U1")]
 
 
 def test_discord_watches_follow_the_person_across_servers(bot: ShipBot) -> None:
