@@ -170,12 +170,15 @@ class ShipBot:
             return error_card("One of those tools is no longer in the catalog.",
                               "Run the comparison again, e.g. `compare claude azure`.")
         votes = self.store.votes.community(ids)
-        published = self.store.catalog.comparison_source(ids)
-        source = published[0] if published else ""
-        return compare_card(ordered, votes, decide(ordered, votes), source, self._fresh(ids))
+        found = self.store.catalog.comparison_source(ids)  # one read: source and date
+        source, published = found or ("", self.store.catalog.published(ids))
+        return compare_card(ordered, votes, decide(ordered, votes), source,
+                            self._fresh(ids, published))
 
-    def _fresh(self, ids: list[str]) -> Freshness:
-        return Freshness(self.store.catalog.published(ids), _today(), self.stale_days)
+    def _fresh(self, ids: list[str], published: str | None = None) -> Freshness:
+        if published is None:
+            published = self.store.catalog.published(ids)
+        return Freshness(published, _today(), self.stale_days)
 
     def for_channel(self, card: Card, platform: str, workspace: str, channel: str) -> Card:
         """A compare or verdict card with this channel's decision on its tools (bot.team)."""

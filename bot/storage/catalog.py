@@ -30,6 +30,9 @@ class ImportResult:
     comparisons: tuple[str, ...]
 
 
+_NOT_IMPORTED = ("updated_at", "stored_at", "published")  # tools columns shipbot keeps itself
+
+
 def upsert_sql(table: str, columns: list[str], key: tuple[str, ...]) -> str:
     """`INSERT ... ON CONFLICT (key) DO UPDATE` for the given columns (both engines)."""
     names = ", ".join(f'"{c}"' for c in columns)
@@ -129,6 +132,11 @@ class Catalog:
                 # changed_at: what weekly digests collect; an identical re-import is no news.
                 self.db.execute("UPDATE comparisons SET tool_ids = ?, published = ?, source = ?, "
                                 "changed_at = ? WHERE id = ?", [*row, now, cid])
+            # A tool's own card is as old as its first published comparison.
+            first = _iso(comparison.published) or now[:10]
+            self.db.execute(f"UPDATE tools SET published = ? WHERE id IN "
+                            f"({','.join('?' * len(comparison.tools))}) AND (published = '' OR "
+                            "published > ?)", [first, *comparison.tools, first])
             ids.append(cid)
         return ImportResult(tuple(added), tuple(changed), verdict_changes, tuple(ids))
 
@@ -196,7 +204,7 @@ class Catalog:
         out: dict[str, Tool] = {}
         for tid in ids:
             if tid in rows:
-                row = {k: v for k, v in rows[tid].items() if k not in ("updated_at", "stored_at")}
+                row = {k: v for k, v in rows[tid].items() if k not in _NOT_IMPORTED}
                 row["reviewed"] = row["reviewed"] or None
                 out[tid] = Tool(**row, aliases=aliases[tid], reviews=reviews[tid])
         return out
@@ -242,37 +250,30 @@ class Catalog:
         return [tuple(ids) for (raw,) in rows if tool_id in (ids := json.loads(raw))]
 
     def comparison_source(self, tool_ids: Iterable[str]) -> tuple[str, str] | None:
-        """(source, published date) of a published comparison of exactly these tools."""
+        """(source, date published) of a published comparison of exactly these tools; the date
+        is the import's `published`, else the day shipbot first stored it."""
         ids = list(tool_ids)
         if not 2 <= len(ids) <= 4:
             return None
         keys = ["-vs-".join(p) for p in itertools.permutations(ids)]
         row = self.db.execute(
-            f"SELECT source, published FROM comparisons WHERE id IN ({','.join('?' * len(keys))})"
-            " ORDER BY published DESC LIMIT 1", keys).fetchone()
-        return (row[0], row[1]) if row else None
+            "SELECT source, published, stored_at FROM comparisons WHERE id IN "
+            f"({','.join('?' * len(keys))}) ORDER BY published DESC LIMIT 1", keys).fetchone()
+        return (row[0], (row[1] or row[2] or "")[:10]) if row else None
 
     def published(self, tool_ids: Iterable[str]) -> str:
         """The date (YYYY-MM-DD) a card of these tools was published: a comparison's
         `published` date, else the date shipbot first stored it. A single tool: its earliest
         comparison's date, else the date the tool was first stored. '' if unknown."""
         ids = list(dict.fromkeys(tool_ids))
-        if len(ids) >= 2:
-            keys = ["-vs-".join(p) for p in itertools.permutations(ids)]
-            row = self.db.execute(
-                "SELECT published, stored_at FROM comparisons WHERE id IN "
-                f"({','.join('?' * len(keys))}) ORDER BY published DESC LIMIT 1", keys).fetchone()
-            if row:
-                return (row[0] or row[1] or "")[:10]
-        else:
-            dates = [(p or s)[:10] for p, s, raw in self.db.execute(
-                "SELECT published, stored_at, tool_ids FROM comparisons WHERE tool_ids LIKE ?",
-                [f'%"{ids[0]}"%']) if ids[0] in json.loads(raw) and (p or s)]
-            if dates:
-                return min(dates)
+        if len(ids) >= 2 and (found := self.comparison_source(ids)):
+            return found[1]
         marks = ",".join("?" * len(ids))
-        stored = [r[0][:10] for r in self.db.execute(
-            f"SELECT stored_at FROM tools WHERE id IN ({marks})", ids) if r[0]]
+        rows = self.db.execute(f"SELECT published, stored_at FROM tools WHERE id IN ({marks})",
+                               ids).rows
+        if len(ids) == 1:
+            return (rows[0][0] or rows[0][1][:10]) if rows else ""
+        stored = [r[1][:10] for r in rows if r[1]]
         # An ad-hoc comparison exists once its newest tool does.
         return max(stored) if stored else ""
 

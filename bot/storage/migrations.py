@@ -151,9 +151,14 @@ def m007_watches_digests_decisions(engine: Engine) -> None:
         "ALTER TABLE comparisons ADD COLUMN stored_at TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE comparisons ADD COLUMN changed_at TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX idx_comparisons_changed ON comparisons (changed_at)",
+        # a tool's verdict card: the earliest date a comparison with it was published
+        "ALTER TABLE tools ADD COLUMN published TEXT NOT NULL DEFAULT ''",
     )
     now = utcnow()  # comparisons stored before this: as of now (their first date is unknown)
     engine.execute("UPDATE comparisons SET stored_at = ?, changed_at = ?", [now, now])
+    _run(engine, "UPDATE tools SET published = COALESCE((SELECT MIN(CASE WHEN c.published != '' "
+                 "THEN c.published ELSE substr(c.stored_at, 1, 10) END) FROM comparisons c "
+                 "WHERE c.tool_ids LIKE '%\"' || tools.id || '\"%'), '')")
 
 
 def migrate(engine: Engine) -> None:
