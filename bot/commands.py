@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -81,6 +82,7 @@ class ShipBot:
     def handle(self, text: str, ctx: Context) -> Card:
         """Run one command line (`/compare claude azure`, `help`, ...) and return its card."""
         try:
+            text = printable(text)
             with self.store.one_read_of_versions():
                 card = self._dispatch(text, ctx)
                 if card.votable and not card.ephemeral:
@@ -116,8 +118,8 @@ class ShipBot:
         (enough such picks teach an alias), then run the choice's command."""
         try:
             if choice.typed and choice.tool_id and self.store.catalog.tools([choice.tool_id]):
-                self.learned.record_pick(ctx.platform, ctx.workspace, ctx.user, choice.typed,
-                                         choice.tool_id)
+                self.learned.record_pick(ctx.platform, ctx.workspace, ctx.user,
+                                         printable(choice.typed), choice.tool_id)
         except Exception:  # learning is a bonus: the person still gets their card
             log.exception("could not record a did-you-mean pick")
         return self.handle(choice.command, ctx)
@@ -614,6 +616,13 @@ def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> C
     return Card(kind="did_you_mean", ephemeral=True, choices=choices,
                 title=f"Did you mean…? “{_clip(resolution.query)}” {what}",
                 lines=[f"{n}. {c.label}" for n, c in enumerate(choices, 1)])
+
+
+def printable(text: str) -> str:
+    """Typed text with control and invisible characters gone (a NUL cannot reach the store:
+    PostgreSQL refuses it) and line breaks read as spaces."""
+    return "".join(" " if c in "\n\r\t" else c for c in text
+                   if c in "\n\r\t" or unicodedata.category(c) not in ("Cc", "Cf"))
 
 
 def _today() -> date:

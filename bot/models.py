@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -33,6 +33,23 @@ def _clean_name(value: str) -> str:
     return value
 
 
+def _clean_text(value: str) -> str:
+    """Free text as stored: line breaks and tabs are text, other control characters (NUL,
+    which PostgreSQL cannot store, escapes, bells) are refused."""
+    bad = next((c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\t\r"),
+               None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}")
+    return value
+
+
+def _not_future(value: date | None) -> date | None:
+    """A published or review date cannot lie ahead (a day's grace for time zones)."""
+    if value is not None and value > date.today() + timedelta(days=1):
+        raise ValueError(f"{value.isoformat()} is in the future")
+    return value
+
+
 class Review(BaseModel):
     """One panel persona's score and ship/skip verdict for one tool."""
 
@@ -47,6 +64,11 @@ class Review(BaseModel):
     @classmethod
     def _clean_persona(cls, value: str) -> str:
         return _clean_name(value)
+
+    @field_validator("text")
+    @classmethod
+    def _clean_review_text(cls, value: str) -> str:
+        return _clean_text(value)
 
 
 class Tool(BaseModel):
@@ -76,6 +98,17 @@ class Tool(BaseModel):
             return ""
         return _clean_name(value)
 
+    @field_validator("category", "tagline", "best_for", "pricing_model", "pricing_text",
+                     "summary", "vendor_initial")
+    @classmethod
+    def _clean_texts(cls, value: str) -> str:
+        return _clean_text(value)
+
+    @field_validator("reviewed")
+    @classmethod
+    def _reviewed_not_future(cls, value: date | None) -> date | None:
+        return _not_future(value)
+
     @field_validator("aliases")
     @classmethod
     def _clean_aliases(cls, value: list[str]) -> list[str]:
@@ -100,6 +133,16 @@ class Comparison(BaseModel):
     tools: list[str] = Field(min_length=2, max_length=4, description="tool ids")
     published: date | None = None
     source: str = Field(default="", max_length=300)
+
+    @field_validator("source")
+    @classmethod
+    def _clean_source(cls, value: str) -> str:
+        return _clean_text(value)
+
+    @field_validator("published")
+    @classmethod
+    def _published_not_future(cls, value: date | None) -> date | None:
+        return _not_future(value)
 
     @field_validator("tools")
     @classmethod

@@ -90,3 +90,16 @@ def test_a_reviewer_who_scored_one_tool_prefers_nothing(store: Store, bot: ShipB
     assert [] == card.recommendation.dissenters
     assert "Expert panel: Ada, Bo, Cy" in card.footer
     assert [None, None] == [r.prefers for r in card.scorecard if r.persona in ("Bo", "Cy")]
+
+
+def test_typed_control_characters_never_reach_the_store(bot: ShipBot, store: Store) -> None:
+    """Whatever a person types (a NUL, which PostgreSQL refuses; escapes; line breaks) is
+    answered, and what is kept from it (a decision's reason, a did-you-mean pick's words) is
+    clean, on both engines."""
+    ctx = Context(platform="slack", workspace="T1", channel="C1", user="U1")
+    made = bot.handle("decide clau\u0000de because fast\u0000er\nand\u001b[0m cheaper", ctx)
+    assert "Decision #1 recorded" == made.title, made.lines
+    (decision,) = store.decisions.of_channel("slack", "T1", "C1")
+    assert "faster and[0m cheaper" == decision.reason
+    card = bot.handle("compare claude\u0000 azure\u0007", ctx)
+    assert "compare" == card.kind

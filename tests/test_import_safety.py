@@ -75,6 +75,12 @@ def test_removing_stored_reviews_needs_to_be_asked_for(tmp_path: Path) -> None:
     ({"reviews": [{"persona": f"P{n}", "score": 80, "verdict": "ship"}
                   for n in range(MAX_REVIEWERS + 1)]}, f"at most {MAX_REVIEWERS}"),
     ({"aliases": [f"a{n}" for n in range(MAX_ALIASES + 1)]}, f"at most {MAX_ALIASES}"),
+    # free text too: PostgreSQL cannot store a NUL at all; escapes and bells are not prose
+    ({"tagline": "fast\u0000cheap"}, "control character U+0000"),
+    ({"summary": "colours \u001b[31mred"}, "control character U+001B"),
+    ({"reviews": [{"persona": "Builder", "score": 80, "verdict": "ship", "text": "a\u0007b"}]},
+     "control character U+0007"),
+    ({"reviewed": "2099-01-01"}, "2099-01-01 is in the future"),
 ])
 def test_loose_values_are_refused_with_file_and_line(tmp_path: Path, changes: dict[str, object],
                                                      reason: str) -> None:
@@ -114,3 +120,24 @@ def test_a_page_over_the_bundled_data_keeps_its_wording(tmp_path: Path, seed_pat
     for field in ("tagline", "best_for", "pricing_text", "summary"):
         assert getattr(bundled, field) == getattr(after, field), field
     assert [r.score for r in bundled.reviews] == [r.score for r in after.reviews]
+
+
+def test_nul_and_future_dates_are_refused_on_postgresql_too(db_target: str,
+                                                          tmp_path: Path) -> None:
+    """The class on the engine where it crashed: a NUL in any text field, a comparison's
+    source, or a published date ahead of today is refused, and the store is unchanged."""
+    store = open_store(db_target)
+    before = dump(store)
+    for bad in ({"tools": [{"id": "x", "name": "X", "short_name": "X", "best_for": "a\u0000"}]},
+                {"tools": [{"id": "x", "name": "X", "short_name": "X"},
+                           {"id": "y", "name": "Y", "short_name": "Y"}],
+                 "comparisons": [{"tools": ["x", "y"], "source": "s\u0000"}]},
+                {"tools": [{"id": "x", "name": "X", "short_name": "X"},
+                           {"id": "y", "name": "Y", "short_name": "Y"}],
+                 "comparisons": [{"tools": ["x", "y"], "published": "2999-01-01"}]}):
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps(bad))
+        result = _import(db_target, str(path))
+        assert 1 == result.exit_code and "Nothing was imported" in result.output, result.output
+    assert before == dump(store)
+    store.close()
