@@ -433,18 +433,18 @@ class ShipBot:
         if arg != "all" and not _is_number(arg):
             return error_card("Say which subscription to remove.",
                               "Type `unsubscribe <id>` (see `subscriptions`) or `unsubscribe all`.")
-        own = arg != "all" and self._made_by(int(arg), ctx)
+        own = arg != "all" and self._made_by(_as_id(arg), ctx)
         if not ctx.can_manage and not own:
             return error_card("Only people who can manage this channel (or who made the "
                               "subscription) can remove it.",
                               "Ask a channel admin to run `unsubscribe`.")
         removed = self.store.subscriptions.remove(ctx.platform, ctx.workspace, ctx.channel,
-                                                  None if arg == "all" else int(arg))
+                                                  None if arg == "all" else _as_id(arg))
         if not removed and arg == "all":
             return info_card("Unsubscribed", ["This channel has no subscriptions; nothing to "
                                               "remove."])
         if not removed:
-            return error_card(f"This channel has no subscription #{arg}.",
+            return error_card(f"This channel has no subscription #{_clip(arg, 20)}.",
                               "Type `subscriptions` to see the ids.")
         return info_card("Unsubscribed", [f"Removed {removed} subscription(s) from this channel."],
                          ephemeral=False)
@@ -577,10 +577,10 @@ class ShipBot:
         if not _is_number(arg):
             return error_card("Say which decision to remove.",
                               "Type `undecide <id>`; `decisions` lists the ids.")
-        decision = self.store.decisions.get(int(arg))
+        decision = self.store.decisions.get(_as_id(arg))
         if decision is None or (decision.platform, decision.workspace, decision.channel) != (
                 ctx.platform, ctx.workspace, ctx.channel):
-            return error_card(f"This channel has no decision #{arg}.",
+            return error_card(f"This channel has no decision #{_clip(arg, 20)}.",
                               "Type `decisions` to see the ids.")
         if decision.decided_by != ctx.user and not ctx.can_manage:
             return error_card("Only the person who recorded a decision, or someone who can "
@@ -628,6 +628,12 @@ def printable(text: str) -> str:
 def _today() -> date:
     """Today's date in UTC, the store's time zone."""
     return datetime.now(UTC).date()
+
+
+def _as_id(digits: str) -> int:
+    """A typed id as a number the store can hold: past 18 digits no row has it (and int() of
+    thousands of digits raises; SQLite refuses integers over 64 bits)."""
+    return int(digits) if len(digits) <= 18 else -1
 
 
 def _is_number(text: str) -> bool:

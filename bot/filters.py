@@ -79,8 +79,10 @@ def _apply(found: SubscriptionFilter, key: str, value: str, index: NameIndex,
     if not value:
         raise FilterError(f"`{key}:` needs a value. {FILTER_HELP}")
     if key == "min_score":
-        if not (value.isascii() and value.isdigit()) or not 0 <= int(value) <= 100:
-            raise FilterError(f"min_score must be a whole number from 0 to 100, not {value!r}.")
+        if not (value.isascii() and value.isdigit() and len(value) <= 3) \
+                or not 0 <= int(value) <= 100:
+            raise FilterError(f"min_score must be a whole number from 0 to 100, not "
+                              f"{value[:20]!r}.")
         found.min_score = int(value)
     elif key == "verdict":
         if value.lower() not in ("ship", "skip"):

@@ -103,3 +103,19 @@ def test_typed_control_characters_never_reach_the_store(bot: ShipBot, store: Sto
     assert "faster and[0m cheaper" == decision.reason
     card = bot.handle("compare claude\u0000 azure\u0007", ctx)
     assert "compare" == card.kind
+
+
+@pytest.mark.parametrize("command, answer", [
+    ("undecide " + "9" * 5000, "This channel has no decision #9999999999999999999…."),
+    ("undecide 99999999999999999999", "This channel has no decision #99999999999999999999."),
+    ("unsubscribe " + "9" * 5000, "This channel has no subscription #9999999999999999999…."),
+    ("unsubscribe 99999999999999999999",
+     "This channel has no subscription #99999999999999999999."),
+    ("subscribe min_score:" + "9" * 5000, "min_score must be a whole number from 0 to 100"),
+])
+def test_huge_numbers_typed_as_ids_get_an_answer(bot: ShipBot, ctx: Context, command: str,
+                                                 answer: str) -> None:
+    """int() of thousands of digits raises, and SQLite refuses integers over 64 bits: a typed
+    id of any length is answered, on both engines."""
+    card = bot.handle(command, ctx)
+    assert ("error", True) == (card.kind, card.lines[0].startswith(answer)), card.lines
