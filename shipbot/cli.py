@@ -214,7 +214,7 @@ def subscriptions_(env: Env) -> None:
 
 
 @cli.command()
-@click.option("--now", is_flag=True, required=True,
+@click.option("--now", is_flag=True,
               help="Send every weekly subscription what it has pending, whatever the schedule.")
 @pass_env
 def digest(env: Env, now: bool) -> None:
@@ -223,6 +223,10 @@ def digest(env: Env, now: bool) -> None:
 
     from bot.schedule import queue_digests
 
+    if not now:
+        raise click.UsageError(f"`shipbot run` sends weekly digests by itself, at "
+                               f"SHIPBOT_DIGEST_AT ({env.settings.digest_time()}); type "
+                               "`shipbot digest --now` to queue what is pending at once.")
     bot = env.bot()
     queued = queue_digests(bot, datetime.now(UTC))
     click.echo(f"Queued {queued} digest{'' if queued == 1 else 's'}; the running dispatchers "
