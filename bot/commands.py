@@ -25,7 +25,7 @@ from bot.learned import LearnedAliases
 from bot.matching import NameIndex, Resolution, closest
 from bot.models import Context, Verdict
 from bot.names import normalize
-from bot.splitting import MAX_TOOLS, ToolsResolution, resolve_tools
+from bot.splitting import MAX_TOOLS, resolve_tools
 from bot.store import CardRef, Store
 from bot.team import (
     DECIDE_USAGE,
@@ -190,24 +190,20 @@ class ShipBot:
         """One tool's card."""
         if not query.strip():
             return error_card("Which tool?", "Type `verdict claude`.")
-        resolution = self._one_tool(query, ctx)
-        if isinstance(resolution, Card):
-            return resolution
-        if not resolution.ok or resolution.best is None:
-            return did_you_mean(resolution, lambda tid: f"verdict {tid}")
-        return self.verdict_id(resolution.best.tool_id)
+        found = self._one_tool(query, ctx, "verdict")
+        return found if isinstance(found, Card) else self.verdict_id(found[0])
 
-    def _one_tool(self, query: str, ctx: Context, word: str = "verdict") -> Resolution | Card:
-        """One tool's name resolved; or, when the words name several tools (`verdict claude
-        azure`), a card offering the command for each of them (and, for verdict, the
-        comparison)."""
+    def _one_tool(self, query: str, ctx: Context, word: str) -> tuple[str, str] | Card:
+        """(tool id, name) of the one tool `query` names for command `word`; or the card to
+        answer instead: did-you-mean, or, when the words name several tools (`verdict claude
+        azure`), the command for each of them (and, for verdict, the comparison)."""
         resolution = self.index.resolve(query, self._learned(ctx))
         if resolution.ok and resolution.best is not None:
-            return resolution
+            return resolution.best.tool_id, resolution.best.name
         several = resolve_tools(self.index, query, self._learned(ctx))
         ids = list(dict.fromkeys(several.tool_ids)) if several.ok else []
         if len(ids) < 2:
-            return resolution
+            return did_you_mean(resolution, lambda tid: f"{word} {tid}")
         matches = list({p.best.tool_id: p.best for p in several.parts if p.best}.values())
         choices = [Choice(label=m.name, command=f"{word} {m.tool_id}") for m in matches]
         if word == "verdict":
@@ -472,13 +468,11 @@ class ShipBot:
         """`watch <tool>`: a direct message whenever its verdict is published or changes."""
         if not query.strip():
             return error_card("Which tool should I watch for you?", "Type `watch claude`.")
-        resolution = self._one_tool(query, ctx, "watch")
-        if isinstance(resolution, Card):
-            return resolution
-        if not resolution.ok or resolution.best is None:
-            return did_you_mean(resolution, lambda tid: f"watch {tid}")
-        name = resolution.best.name
-        if not self.store.watches.add(*ctx.person, resolution.best.tool_id):
+        found = self._one_tool(query, ctx, "watch")
+        if isinstance(found, Card):
+            return found
+        tool_id, name = found
+        if not self.store.watches.add(*ctx.person, tool_id):
             return info_card("Watching", [f"You already watch {name}; nothing changed.",
                                           "Type `watching` for your list."])
         lines = [f"Watching {name}: I'll send you a direct message when a comparison with it is "
@@ -499,13 +493,11 @@ class ShipBot:
                 self.store.watches.remove(*ctx.person, tool_id)
             return info_card("Watching", [f"Stopped watching {len(watched)} tool(s)." if watched
                                           else "You watch no tools; nothing to remove."])
-        resolution = self._one_tool(query, ctx, "unwatch")
-        if isinstance(resolution, Card):
-            return resolution
-        if not resolution.ok or resolution.best is None:
-            return did_you_mean(resolution, lambda tid: f"unwatch {tid}")
-        name = resolution.best.name
-        if not self.store.watches.remove(*ctx.person, resolution.best.tool_id):
+        found = self._one_tool(query, ctx, "unwatch")
+        if isinstance(found, Card):
+            return found
+        tool_id, name = found
+        if not self.store.watches.remove(*ctx.person, tool_id):
             return info_card("Watching", [f"You don't watch {name}; nothing changed.",
                                           "Type `watching` for your list."])
         return info_card("Watching", [f"Stopped watching {name}."])

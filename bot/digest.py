@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cards import Card
 from bot.filters import SubscriptionFilter
-from bot.models import Subscription
 
 log = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -118,7 +118,9 @@ def _fit_total(embed: discord.Embed) -> discord.Embed:
         for index in columns:
             if len(embed) > MAX_TOTAL:
                 shorten_field(index, floor)
-    for index, floor in ((scorecard, 200), (notes, 200), (recommendation, 120)):
+    last: tuple[tuple[int | None, int], ...] = ((scorecard, 200), (notes, 200),
+                                                (recommendation, 120))
+    for index, floor in last:
         if index is not None and len(embed) > MAX_TOTAL:
             shorten_field(index, floor)
     for index in columns:  # names last: very long tool names on four columns

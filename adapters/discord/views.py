@@ -54,10 +54,10 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         self.choice = choice
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction,
-                             item: discord.ui.Button[Any], match: re.Match[str]) -> VoteButton:
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> VoteButton:
         """Rebuild the button from a press on any card."""
-        return cls(int(match["pos"]), match["choice"], item.label or "Vote")
+        return cls(int(match["pos"]), match["choice"], getattr(item, "label", None) or "Vote")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Record (or withdraw) the vote, then acknowledge: the client does both."""

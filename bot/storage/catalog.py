@@ -122,13 +122,13 @@ class Catalog:
                 raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
             cid = "-vs-".join(comparison.tools)
             row = [json.dumps(comparison.tools), _iso(comparison.published), comparison.source]
-            before = self.db.execute("SELECT tool_ids, published, source FROM comparisons "
+            stored = self.db.execute("SELECT tool_ids, published, source FROM comparisons "
                                      "WHERE id = ?", [cid]).fetchone()
-            if before is None:
+            if stored is None:
                 self.db.execute("INSERT INTO comparisons (id, tool_ids, published, source, "
                                 "stored_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
                                 [cid, *row, now, now])
-            elif list(before) != row or touched & set(comparison.tools):
+            elif list(stored) != row or touched & set(comparison.tools):
                 # changed_at: what weekly digests collect; an identical re-import is no news.
                 self.db.execute("UPDATE comparisons SET tool_ids = ?, published = ?, source = ?, "
                                 "changed_at = ? WHERE id = ?", [*row, now, cid])

@@ -41,10 +41,7 @@ class Outbox:
         """Store a card once and one pending delivery per subscription; returns its id."""
         now = utcnow()
         with self.db.transaction():
-            pub_id = int(self.db.execute(
-                "INSERT INTO publications (subject, tool_ids, card_json, created_at) "
-                "VALUES (?, ?, ?, ?) RETURNING id",
-                [subject, ",".join(tool_ids), card_json, now]).rows[0][0])
+            pub_id = self._publication(subject, tool_ids, card_json, now)
             ids = list(subscription_ids)
             for start in range(0, len(ids), 5000):  # under SQLite's bound-parameter limit
                 chunk = ids[start:start + 5000]
@@ -65,10 +62,7 @@ class Outbox:
         message, a decision's reminder. Returns the publication id."""
         now = utcnow()
         with self.db.transaction():
-            pub_id = int(self.db.execute(
-                "INSERT INTO publications (subject, tool_ids, card_json, created_at) "
-                "VALUES (?, ?, ?, ?) RETURNING id",
-                [subject, ",".join(tool_ids), card_json, now]).rows[0][0])
+            pub_id = self._publication(subject, tool_ids, card_json, now)
             self.db.executemany(
                 "INSERT INTO deliveries (publication_id, subscription_id, platform, workspace, "
                 "channel, target, status, attempts, next_attempt_at, claimed_until, last_error, "
@@ -76,6 +70,14 @@ class Outbox:
                 "0, '', '', ?, '')",
                 [[pub_id, *recipient, now] for recipient in dict.fromkeys(recipients)])
         return pub_id
+
+    def _publication(self, subject: str, tool_ids: Sequence[str], card_json: str,
+                     now: str) -> int:
+        """Store one card to deliver; returns its id."""
+        return int(self.db.execute(
+            "INSERT INTO publications (subject, tool_ids, card_json, created_at) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
+            [subject, ",".join(tool_ids), card_json, now]).rows[0][0])
 
     def claim(self, platform: str, now: float, lease: float, limit: int) -> list[Claimed]:
         """Take the lease on up to `limit` due deliveries of one platform, atomically."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from bot.models import Subscription
@@ -61,17 +62,18 @@ class Subscriptions:
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
         return self._select(where, params)
 
-    def filters(self) -> list[tuple[int, str]]:
+    def filters(self) -> builtins.list[tuple[int, str]]:
         """(id, filter json) of every active instant subscription, for matching a publish."""
         return [(int(r[0]), r[1]) for r in self.db.execute(
             "SELECT id, filter_json FROM subscriptions WHERE active = 1 AND cadence = 'instant' "
             "ORDER BY id")]
 
-    def weekly(self, platform: str | None = None, before: str | None = None) -> list[Subscription]:
+    def weekly(self, platform: str | None = None,
+               before: str | None = None) -> builtins.list[Subscription]:
         """Active weekly (digest) subscriptions, of one platform or all; with `before`, only
         those whose last digest was earlier (the due ones)."""
         where = "WHERE active = 1 AND cadence = 'weekly'"
-        params: list[Any] = []
+        params: builtins.list[Any] = []
         if platform is not None:
             where += " AND platform = ?"
             params.append(platform)
@@ -86,7 +88,7 @@ class Subscriptions:
         return self.db.execute("UPDATE subscriptions SET digest_at=? WHERE id=? AND digest_at=?",
                                [at, sub_id, before]).rowcount > 0
 
-    def _select(self, where: str, params: list[Any]) -> list[Subscription]:
+    def _select(self, where: str, params: builtins.list[Any]) -> builtins.list[Subscription]:
         rows = self.db.query(f"SELECT * FROM subscriptions {where} ORDER BY id", params)
         return [Subscription(**{**r, "active": bool(r["active"])}) for r in rows]
 
