@@ -219,6 +219,19 @@ def test_discord_vote_buttons_work_after_a_restart(fake_discord: FakeDiscord, bo
         second.stop()
 
 
+def test_discord_card_freshness_and_community_flag(drig: DiscordRig, bot: ShipBot) -> None:
+    for n in range(12):
+        bot.store.votes.cast("discord", "1", f"{n}", AZURE if n < 8 else CLAUDE, "ship",
+                             at=float(n), source="command")
+    token = drig.fake.interaction("compare", {"tool_a": "claude", "tool_b": "azure"})
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    embed = drig.fake.callbacks(token)[0]["data"]["embeds"][0]
+    notes = next(f["value"] for f in embed["fields"] if f["name"] == "Notes")
+    assert "Community disagrees: 8 of 12 votes prefer Azure AI Foundry" in notes
+    assert embed["footer"]["text"].startswith(
+        f"Published {datetime.now(UTC).date().isoformat()} · Review date not recorded")
+
+
 def test_discord_decisions_are_channel_records(drig: DiscordRig, bot: ShipBot) -> None:
     token = drig.fake.interaction("decide", {"tool": "claude", "over": "azure",
                                              "because": "cheaper caching",
