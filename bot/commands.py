@@ -535,9 +535,17 @@ class ShipBot:
         chosen, over = ids[0], list(dict.fromkeys(i for i in ids[1:]))
         if chosen in over:
             return error_card("A tool can't be chosen over itself.", DECIDE_USAGE)
+        revisit = request.revisit.isoformat() if request.revisit else ""
+        same = next((d for d in self.store.decisions.of_channel(
+            ctx.platform, ctx.workspace, ctx.channel, limit=20) if (d.tool_id, list(d.over_ids),
+            d.reason, d.revisit) == (chosen, over, request.reason, revisit)), None)
+        if same is not None:  # the same command twice records it once
+            return info_card("Decisions", [f"This channel already recorded that decision as "
+                                           f"#{same.id} on {same.decided_at[:10]}; nothing "
+                                           "changed."])
         decision = self.store.decisions.add(
-            ctx.platform, ctx.workspace, ctx.channel, chosen, over, request.reason,
-            request.revisit.isoformat() if request.revisit else "", ctx.user)
+            ctx.platform, ctx.workspace, ctx.channel, chosen, over, request.reason, revisit,
+            ctx.user)
         tools = self.store.catalog.tools(decision.tool_ids)
         lines = [decision_line(decision, {t: tools[t].short_name for t in tools})]
         if request.revisit:

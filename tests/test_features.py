@@ -237,6 +237,10 @@ def test_decide_list_show_on_cards_and_undecide(bot: ShipBot) -> None:
     line = (f"This channel shipped Claude 4 API over Azure AI Foundry on "
             f"{datetime.now(UTC).date().isoformat()}: cheaper caching")
     assert line == made.lines[0]
+    again = bot.handle("decide claude over azure because cheaper caching revisit 2030-01-01",
+                       bob)
+    assert again.lines[0].startswith("This channel already recorded that decision as #1 on ")
+    assert 1 == bot.store.stats()["decisions"]
     assert [f"#1 {line} — by UA · revisit 2030-01-01"] == bot.handle("decisions", bob).lines
     assert line in bot.handle("compare azure claude", bob).remarks
     assert line in bot.handle("verdict azure", bob).remarks

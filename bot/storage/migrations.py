@@ -144,6 +144,8 @@ def m007_watches_digests_decisions(engine: Engine) -> None:
         "DROP INDEX idx_subscriptions_key",
         "CREATE UNIQUE INDEX idx_subscriptions_key ON subscriptions "
         "(platform, workspace, channel, cadence, filter_text)",
+        # every dispatcher pass asks which weekly subscriptions are due
+        "CREATE INDEX idx_subscriptions_due ON subscriptions (cadence, digest_at)",
         # channel: a post in `channel`; dm: a direct message to the user id in `channel`.
         "ALTER TABLE deliveries ADD COLUMN target TEXT NOT NULL DEFAULT 'channel'",
         "ALTER TABLE tools ADD COLUMN stored_at TEXT NOT NULL DEFAULT ''",
