@@ -116,30 +116,47 @@ def _is_json(path: Path) -> bool:
 
 
 def merge_bundles(store: Store, files: list[tuple[Path, Bundle]]) -> Bundle:
-    """One bundle from several files: a tool given again in a later file replaces the earlier
-    one; a comparison must name tools that a file or the store has (else the file and line)."""
+    """One bundle from several files. A page's tool over one already known keeps the known
+    wording (pages update scores and facts); two JSON files that give one tool differently are
+    refused, naming both; a comparison must name tools that a file or the store has (else the
+    file and line)."""
     tools: dict[str, Tool] = {}
+    from_json: dict[str, Path] = {}  # the JSON file that gave each tool
     known = store.catalog.tools({t.id for _, b in files for t in b.tools})
     for path, bundle in files:
         for tool in bundle.tools:
             earlier = tools.get(tool.id) or known.get(tool.id)
             if earlier is not None and not _is_json(path):
                 tool = keep_wording(tool, earlier)
+            elif tool.id in from_json and tools[tool.id] != tool:
+                # Two JSON records of one tool that disagree: which is meant? Say, load none.
+                first = from_json[tool.id]
+                raise ImportFileError(
+                    f"{path}: line {_line_of(path, tool.id)}: tool {tool.id} is also in {first} "
+                    f"(line {_line_of(first, tool.id)}) with different facts; give each tool "
+                    "once per import")
+            if _is_json(path):
+                from_json[tool.id] = path
             tools[tool.id] = tool
     stored = store.catalog.tools({i for _, b in files for c in b.comparisons for i in c.tools})
     for path, bundle in files:
         for comparison in bundle.comparisons:
             missing = [i for i in comparison.tools if i not in tools and i not in stored]
             if missing:
-                text = path.read_text(encoding="utf-8-sig")
-                at = text.find(f'"{missing[0]}"')
-                line = text.count("\n", 0, at) + 1 if at >= 0 else 1
+                line = _line_of(path, missing[0])
                 raise ImportFileError(f"{path}: line {line}: the comparison names tool id(s) "
                                       f"{', '.join(missing)}, which neither these files nor "
                                       "the catalog have")
     # Built without re-validating: every part was validated in its own file.
     return Bundle.model_construct(tools=list(tools.values()),
                                   comparisons=[c for _, b in files for c in b.comparisons])
+
+
+def _line_of(path: Path, tool_id: str) -> int:
+    """The line of a JSON file where a tool id first appears (1 if it cannot be found)."""
+    text = path.read_text(encoding="utf-8-sig")
+    at = text.find(f'"{tool_id}"')
+    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def import_files(store: Store, paths: Iterable[Path],

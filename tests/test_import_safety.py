@@ -141,3 +141,17 @@ def test_nul_and_future_dates_are_refused_on_postgresql_too(db_target: str,
         assert 1 == result.exit_code and "Nothing was imported" in result.output, result.output
     assert before == dump(store)
     store.close()
+
+
+def test_one_tool_given_differently_by_two_json_files_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "a.db"
+    before = dump(open_store(db))
+    first = _tool_file(tmp_path, "first.json", tagline="Fast")
+    second = _tool_file(tmp_path, "second.json", tagline="Cheap")
+    result = _import(db, str(first), str(second))
+    assert 1 == result.exit_code
+    assert (f"{second}: line 4: tool {CLAUDE} is also in {first} (line 4) with different facts"
+            in result.output), result.output
+    assert before == dump(Store.open(db))
+    same = _import(db, str(first), str(_tool_file(tmp_path, "again.json", tagline="Fast")))
+    assert 0 == same.exit_code, same.output  # the same record twice is one
