@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import unicodedata
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -24,7 +23,7 @@ from bot.filters import FILTER_HELP, FilterError, parse_filter
 from bot.learned import LearnedAliases
 from bot.matching import NameIndex, Resolution, closest
 from bot.models import Context, Verdict
-from bot.names import normalize
+from bot.names import normalize, printable
 from bot.splitting import MAX_TOOLS, resolve_tools
 from bot.store import CardRef, Store
 from bot.team import (
@@ -616,13 +615,6 @@ def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> C
     return Card(kind="did_you_mean", ephemeral=True, choices=choices,
                 title=f"Did you mean…? “{_clip(resolution.query)}” {what}",
                 lines=[f"{n}. {c.label}" for n, c in enumerate(choices, 1)])
-
-
-def printable(text: str) -> str:
-    """Typed text with control and invisible characters gone (a NUL cannot reach the store:
-    PostgreSQL refuses it) and line breaks read as spaces."""
-    return "".join(" " if c in "\n\r\t" else c for c in text
-                   if c in "\n\r\t" or unicodedata.category(c) not in ("Cc", "Cf"))
 
 
 def _today() -> date:

@@ -1,17 +1,16 @@
-"""Weekly digests: when they are due (SHIPBOT_DIGEST_AT), what each one lists, and queueing
-them through the outbox exactly once, whichever replica's dispatcher gets there first."""
+"""Weekly digests: when they go out (SHIPBOT_DIGEST_AT) and what each one says (bot.schedule
+queues them)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cards import Card
 from bot.filters import SubscriptionFilter
+from bot.models import Tool
 
-log = logging.getLogger(__name__)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_ITEMS = 25  # a digest is a summary; more than this is cut with a count
 
@@ -68,7 +67,7 @@ def digest_card(lines: list[str], total: int, since: str) -> Card:
                                    f"{since[:10]}", lines=shown, ephemeral=False)
 
 
-def matches(raw_filter: str, tools: list) -> bool:  # type: ignore[type-arg]
+def matches(raw_filter: str, tools: list[Tool]) -> bool:
     """Whether a subscription's filter takes a comparison of these tools."""
     wanted = SubscriptionFilter.model_validate_json(raw_filter)
     return any(wanted.matches(t) for t in tools)

@@ -46,6 +46,16 @@ def clean(text: str) -> str:
     return text.lower()[:MAX_NAME_CHARS]
 
 
+def printable(text: str) -> str:
+    """Typed text as kept or parsed: control and invisible characters gone (a NUL cannot reach
+    the store: PostgreSQL refuses it), line breaks and tabs read as spaces; case and width
+    untouched."""
+    if text.isascii() and text.isprintable():
+        return text
+    return "".join(" " if c in "\t\n\r" else c for c in text
+                   if c in "\t\n\r" or unicodedata.category(c) not in ("Cc", "Cf"))
+
+
 def normalize(text: str) -> str:
     """Words only: `GPT-4o mini` -> `gpt 4 o mini`, `Weights & Biases` -> `weights and biases`."""
     text = clean(text).replace("&", " and ").replace("+", " plus ")

@@ -1,14 +1,14 @@
-"""Team decisions: parsing `decide`, the one line a card shows for a decided tool, and the
-revisit reminders the dispatcher queues."""
+"""Team decisions: parsing `decide`, and the one line a card in the deciding channel shows for
+a decided tool (the revisit reminders are queued by bot.schedule)."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
 from bot.cards import Card
+from bot.names import printable
 from bot.store import Decision, Store
 
 MAX_REASON = 300
@@ -64,7 +64,7 @@ def parse_decide(text: str) -> DecideRequest:
         text = text[:found.start()]
     reason = ""
     if found := _BECAUSE.search(text):
-        reason = _clean(text[found.end():])
+        reason = " ".join(printable(text[found.end():]).split())
         text = text[:found.start()]
         if not reason:
             raise DecideError("`because` needs a reason after it.")
@@ -78,12 +78,6 @@ def parse_decide(text: str) -> DecideRequest:
     if len(over) > MAX_OVER:
         raise DecideError(f"A decision names at most {MAX_OVER} tools it was chosen over.")
     return DecideRequest(tool.strip(), over, reason, revisit)
-
-
-def _clean(text: str) -> str:
-    """A reason as stored: no control or invisible characters, spaces collapsed."""
-    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
-    return " ".join(kept.split())
 
 
 def decision_line(decision: Decision, names: dict[str, str]) -> str:
