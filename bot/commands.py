@@ -53,6 +53,7 @@ HELP_LINES = [
     "help — this list",
 ]
 STALE_DAYS = 180
+SHOWN_DECISIONS = 10  # the newest; ten lines with 300-character reasons fit Discord's embed
 
 
 class ShipBot:
@@ -560,14 +561,19 @@ class ShipBot:
 
     def list_decisions(self, query: str, ctx: Context) -> Card:
         """This channel's decisions, newest first."""
-        found = self.store.decisions.of_channel(ctx.platform, ctx.workspace, ctx.channel, 50)
+        found = self.store.decisions.of_channel(ctx.platform, ctx.workspace, ctx.channel,
+                                                SHOWN_DECISIONS + 1)
         if not found:
             return info_card("Decisions", ["This channel has recorded no decisions. Type "
                                            "`decide <tool> over <tool> because <reason>`."])
         tools = self.store.catalog.tools(t for d in found for t in d.tool_ids)
         names = {t: tools[t].short_name for t in tools}
         lines = [f"#{d.id} {decision_line(d, names)} — by {d.decided_by}"
-                 + (f" · revisit {d.revisit}" if d.revisit else "") for d in found]
+                 + (f" · revisit {d.revisit}" if d.revisit else "")
+                 for d in found[:SHOWN_DECISIONS]]
+        if len(found) > SHOWN_DECISIONS:  # what fits one message on every platform
+            lines.append(f"Older decisions are not shown; `undecide <id>` still removes any "
+                         f"of them (ids below #{found[SHOWN_DECISIONS - 1].id}).")
         return info_card("Decisions", lines)
 
     def undecide(self, query: str, ctx: Context) -> Card:

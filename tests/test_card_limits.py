@@ -49,3 +49,24 @@ def test_the_worst_compare_fits_slack_without_half_escapes(store: Store, bot: Sh
         assert not cut.endswith(("&", "&a", "&am", "&amp", "&l", "&lt", "&g", "&gt"))
     assert any(":trophy: *Ship Worst3" in t for t in texts)
     json.dumps(blocks)
+
+
+def test_long_lists_fit_every_platform_whole_lines_kept(bot, ctx) -> None:  # type: ignore[no-untyped-def]
+    """A channel with many long decisions: the listing shows the newest ten, says that older
+    ones exist, and fits Slack's sections (several, none cut in a line) and Discord's embed."""
+    from adapters.discord.embeds import MAX_TOTAL, render_embed
+    from adapters.slack.blocks import MAX_TEXT, render
+
+    for n in range(14):
+        bot.handle(f"decide claude over azure because {'why ' * 70}{n}", ctx)
+    card = bot.handle("decisions", ctx)
+    assert 11 == len(card.lines)
+    assert card.lines[0].startswith("#14 ") and card.lines[9].startswith("#5 ")
+    assert card.lines[10].startswith("Older decisions are not shown")
+    blocks, _ = render(card)
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(sections) >= 2 and all(len(t) <= MAX_TEXT for t in sections)
+    assert not any(t.endswith("…") for t in sections)
+    assert "Older decisions are not shown" in sections[-1]
+    embed = render_embed(card)
+    assert len(embed) <= MAX_TOTAL and "Older decisions are not shown" in (embed.description or "")

@@ -69,8 +69,8 @@ def render(card: Card) -> tuple[list[Block], str]:
     if card.remarks:
         blocks.append({"type": "section", "text": mrkdwn(
             "\n".join(f":information_source: {escape(x)}" for x in card.remarks))})
-    if card.lines:
-        blocks.append({"type": "section", "text": mrkdwn("\n".join(escape(x) for x in card.lines))})
+    for chunk in _chunks([escape(x) for x in card.lines], MAX_TEXT):
+        blocks.append({"type": "section", "text": mrkdwn(chunk)})
     buttons = _buttons(card)
     if buttons:
         blocks.append({"type": "actions", "block_id": "shipbot_actions", "elements": buttons})
@@ -78,6 +78,18 @@ def render(card: Card) -> tuple[list[Block], str]:
     if context:
         blocks.append({"type": "context", "elements": [mrkdwn(escape(context))]})
     return blocks[:MAX_BLOCKS], escape(fallback_text(card))
+
+
+def _chunks(lines: list[str], limit: int, most: int = 20) -> list[str]:
+    """Lines joined into texts of at most `limit` characters, whole lines kept together (a
+    long list is several sections, not one cut off); at most `most` texts."""
+    out: list[str] = []
+    for line in lines:
+        if out and len(out[-1]) + 1 + len(line) <= limit:
+            out[-1] += "\n" + line
+        else:
+            out.append(line)
+    return out[:most]
 
 
 def fallback_text(card: Card) -> str:
