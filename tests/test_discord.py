@@ -22,8 +22,10 @@ def test_ready_and_global_command_sync(drig: DiscordRig) -> None:
     assert 1 == len(synced)
     commands = {c["name"]: c for c in synced[0].body}
     assert {"compare", "verdict", "search", "top", "subscribe", "unsubscribe", "subscriptions",
-            "watch", "unwatch", "watching", "decide", "decisions", "undecide",
+            "watch", "unwatch", "watching", "decide", "decisions", "undecide", "vote",
             "help"} == set(commands)
+    vote = {o["name"]: o for o in commands["vote"]["options"]}
+    assert ["ship", "skip", "retract"] == [c["value"] for c in vote["choice"]["choices"]]
     options = {o["name"]: o for o in commands["compare"]["options"]}
     assert [True, True, False, False] == [options[f"tool_{x}"]["required"] for x in "abcd"]
     assert all(options[f"tool_{x}"]["autocomplete"] for x in "abcd")

@@ -219,6 +219,13 @@ def test_discord_vote_buttons_work_after_a_restart(fake_discord: FakeDiscord, bo
         second.stop()
 
 
+def test_discord_vote_command(drig: DiscordRig, store: Store) -> None:
+    token = drig.fake.interaction("vote", {"tool": "azure", "choice": "skip"}, uid=42)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    assert "Recorded: skip Azure AI Foundry." in _embed_text(drig.fake.callbacks(token)[0]["data"])
+    assert (0, 1) == store.votes.community([AZURE])[AZURE]
+
+
 def test_discord_card_freshness_and_community_flag(drig: DiscordRig, bot: ShipBot) -> None:
     for n in range(12):
         bot.store.votes.cast("discord", "1", f"{n}", AZURE if n < 8 else CLAUDE, "ship",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -77,6 +77,13 @@ def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
     @app_commands.autocomplete(category=category_ac)
     async def top(interaction: discord.Interaction, category: str | None = None) -> None:
         await client.run_command(interaction, f"top {category or ''}")
+
+    @tree.command(name="vote", description="Your community vote on a tool (one per tool)")
+    @app_commands.describe(tool="The tool", choice="ship, skip, or retract your vote")
+    @app_commands.autocomplete(tool=tools_ac)
+    async def vote(interaction: discord.Interaction, tool: str,
+                   choice: Literal["ship", "skip", "retract"]) -> None:
+        await client.run_command(interaction, f"vote {tool} {choice}")
 
     @tree.command(name="subscribe", description="Post new verdicts in this channel")
     @app_commands.describe(filter="e.g. vendor:anthropic min_score:80 (empty: everything)",
