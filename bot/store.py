@@ -90,10 +90,11 @@ class Store:
 
     @contextmanager
     def one_read_of_versions(self) -> Iterator[None]:
-        """For one command: read the catalog and alias versions once, together, and let every
-        part use that reading (each is otherwise its own round trip to the database)."""
+        """For one command: read the catalog, alias and decision versions once, together, and
+        let every part use that reading (each is otherwise its own round trip)."""
         rows = dict(self.db.execute("SELECT key, value FROM meta WHERE key IN "
-                                    "('catalog_version', 'aliases_version')").rows)
+                                    "('catalog_version', 'aliases_version', "
+                                    "'decisions_version')").rows)
         self.db.versions = {k: int(v) for k, v in rows.items()}
         try:
             yield

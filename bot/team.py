@@ -95,7 +95,7 @@ def channel_remark(store: Store, tool_ids: list[str], platform: str, workspace: 
                    channel: str) -> str:
     """The newest decision of this channel that names any of these tools, as one line; ''."""
     wanted = set(tool_ids)
-    for decision in store.decisions.of_channel(platform, workspace, channel, limit=200):
+    for decision in store.decisions.shown(platform, workspace, channel):
         if wanted & set(decision.tool_ids):
             tools = store.catalog.tools(decision.tool_ids)
             return decision_line(decision, {t: tools[t].short_name for t in tools})

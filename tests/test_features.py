@@ -324,3 +324,17 @@ def test_console_speaks_every_new_word(tmp_path: Path) -> None:
     assert "Removed #1: This channel shipped" in out
     assert "New verdicts are posted to a Slack or Discord channel; this one cannot" in out
     assert "Which tool did the channel decide on?" in out
+
+
+def test_a_decision_made_in_another_replica_shows_at_once(bot: ShipBot) -> None:
+    """Cards cache a channel's decisions; a decision recorded or removed by another process
+    (another Store on the same database) is seen on the next card."""
+    other = ShipBot(Store.open(bot.store.location))
+    try:
+        assert not other.handle("compare claude azure", slack()).remarks  # cached: none
+        bot.handle("decide azure over claude because voice", slack())
+        assert other.handle("compare claude azure", slack()).remarks[0].endswith(": voice")
+        bot.handle("undecide 1", slack())
+        assert not other.handle("compare claude azure", slack()).remarks
+    finally:
+        other.store.close()

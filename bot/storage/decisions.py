@@ -32,24 +32,33 @@ class Decision:
         return (self.tool_id, *self.over_ids)
 
 
+_BUMP = ("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+         "WHERE key = 'decisions_version'")
+_CACHED_CHANNELS = 10000
 _COLUMNS = ("id, platform, workspace, channel, tool_id, over_ids, reason, revisit, decided_by, "
             "decided_at, reminded_at")
 
 
 class Decisions:
-    """Decisions by channel, and the reminders they are due."""
+    """Decisions by channel, and the reminders they are due. Every card shown in a channel asks
+    for that channel's decisions, and they rarely change: they are cached per channel until a
+    version counter (bumped with every change, read with the command's other counters) moves."""
 
     def __init__(self, engine: Engine) -> None:
         self.db = engine
+        self._cache: dict[tuple[str, str, str], list[Decision]] = {}
+        self._cache_version = -1
 
     def add(self, platform: str, workspace: str, channel: str, tool_id: str,
             over_ids: Iterable[str], reason: str, revisit: str, user: str) -> Decision:
         """Record a decision; returns it with its id."""
-        row = self.db.execute(
-            f"INSERT INTO decisions ({_COLUMNS.split(', ', 1)[1]}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '') RETURNING id",
-            [platform, workspace, channel, tool_id, json.dumps(list(over_ids)), reason, revisit,
-             user, utcnow()]).rows[0]
+        with self.db.transaction():
+            row = self.db.execute(
+                f"INSERT INTO decisions ({_COLUMNS.split(', ', 1)[1]}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '') RETURNING id",
+                [platform, workspace, channel, tool_id, json.dumps(list(over_ids)), reason,
+                 revisit, user, utcnow()]).rows[0]
+            self.db.execute(_BUMP)
         return self.get(int(row[0]))  # type: ignore[return-value]
 
     def get(self, decision_id: int) -> Decision | None:
@@ -63,9 +72,24 @@ class Decisions:
         return self._select("WHERE platform=? AND workspace=? AND channel=? "
                             "ORDER BY id DESC LIMIT ?", [platform, workspace, channel, limit])
 
+    def shown(self, platform: str, workspace: str, channel: str) -> list[Decision]:
+        """A channel's newest decisions as cards show them (cached until one changes)."""
+        version = self.db.meta_counter("decisions_version")
+        if version != self._cache_version or len(self._cache) > _CACHED_CHANNELS:
+            self._cache, self._cache_version = {}, version
+        key = (platform, workspace, channel)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.of_channel(platform, workspace, channel, limit=200)
+        return found
+
     def remove(self, decision_id: int) -> bool:
         """Delete one decision; False if it was gone."""
-        return self.db.execute("DELETE FROM decisions WHERE id = ?", [decision_id]).rowcount > 0
+        with self.db.transaction():
+            gone = self.db.execute("DELETE FROM decisions WHERE id = ?",
+                                   [decision_id]).rowcount > 0
+            self.db.execute(_BUMP)
+        return gone
 
     def due(self, platform: str, today: str, limit: int = 100) -> list[Decision]:
         """Decisions on one platform whose revisit date has come and that were not reminded."""

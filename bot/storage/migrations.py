@@ -137,6 +137,8 @@ def m007_watches_digests_decisions(engine: Engine) -> None:
         "decided_at TEXT, reminded_at TEXT)",
         "CREATE INDEX idx_decisions_channel ON decisions (platform, workspace, channel)",
         "CREATE INDEX idx_decisions_due ON decisions (platform, reminded_at, revisit)",
+        # bumped by every decision recorded or removed: cards cache a channel's decisions
+        "INSERT INTO meta (key, value) VALUES ('decisions_version', '0')",
         # instant: a card per publication; weekly: one digest a week.
         "ALTER TABLE subscriptions ADD COLUMN cadence TEXT NOT NULL DEFAULT 'instant'",
         "ALTER TABLE subscriptions ADD COLUMN digest_at TEXT NOT NULL DEFAULT ''",
