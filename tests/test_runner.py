@@ -150,3 +150,44 @@ def test_an_unreachable_platform_at_start_is_one_sentence_and_exit_1(tmp_path: P
         assert 1 == done.returncode, done.stderr
         assert says in done.stderr and "Traceback" not in done.stderr
         assert "discord-dead" not in done.stderr and "xapp-dead" not in done.stderr
+
+
+def test_run_sends_due_reminders_digests_and_watch_dms(tmp_path: Path, fake: FakeSlack) -> None:
+    """`shipbot run` queues what falls due with time (a past revisit date; a digest once its
+    SHIPBOT_DIGEST_AT has passed) in its dispatcher's pass, and posts a watcher's DM."""
+    import json
+
+    from tests.conftest import CLAUDE
+    from datetime import UTC, datetime, timedelta
+
+    from tests.fakes.server import wait_for
+
+    db = tmp_path / "due.db"
+    bot = open_bot(db)
+    here = Context(platform="slack", workspace="T1", channel="C-DUE", user="U1", can_manage=True)
+    bot.handle("decide claude over azure because cheaper revisit 2020-01-01", here)
+    bot.handle("subscribe weekly", here)
+    bot.handle("watch claude", here.model_copy(update={"user": "U-WATCH"}))
+    # the digest is due once a slot has passed since the subscription was made: make it older
+    bot.store.db.execute("UPDATE subscriptions SET digest_at = ?",
+                         [(datetime.now(UTC) - timedelta(days=8)).isoformat()])
+    page = tmp_path / "new-comparison.json"  # a new comparison of Claude with a new tool
+    new = json.loads(new_tool_file(tmp_path).read_text())
+    new["comparisons"] = [{"tools": [CLAUDE, "copilot-voice"], "published": "2026-01-02"}]
+    page.write_text(json.dumps(new))
+    assert 0 == run_cli(db, "publish", str(page)).returncode
+    env = {**_slack_env(db, fake, "xoxb-due"), "SHIPBOT_DISPATCH_POLL": "0.2"}
+    replica = Replica(env, "run-secret")
+    try:
+        def posted() -> str:
+            return json.dumps([p.get("blocks") for p in fake.of("chat.postMessage")],
+                              ensure_ascii=False)
+        assert wait_for(lambda: "Time to revisit decision #1" in posted()
+                        and "Claude 4 API vs Copilot Voice: ship Claude 4 API" in posted()
+                        and len(fake.of("chat.postMessage")) == 3, 30), replica.log
+    finally:
+        assert 0 == replica.stop(), replica.log
+    # once each, however many passes ran: the reminder and the digest in the channel, the
+    # alert as a direct message to the watcher
+    assert ["C-DUE", "C-DUE", "U-WATCH"] == sorted(p["channel"] for p in fake.of(
+        "chat.postMessage"))
