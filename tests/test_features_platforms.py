@@ -8,6 +8,7 @@ import functools
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,26 +42,29 @@ def _embed_text(body: dict[str, Any]) -> str:
     return json.dumps(body.get("embeds") or body, ensure_ascii=False)
 
 
-@pytest.fixture
-def slack_dispatch(rig: SlackRig, bot: ShipBot) -> Iterator[Dispatcher]:
+@contextmanager
+def _dispatching(bot: ShipBot, poster: SlackPoster | DiscordPoster) -> Iterator[Dispatcher]:
+    """The platform's dispatcher on its thread, as `shipbot run` starts it (due work first)."""
     stop = threading.Event()
-    dispatcher = Dispatcher(bot.store, SlackPoster(rig.adapter), rate=50, base_delay=0.05,
-                            due=functools.partial(queue_due, bot, "slack", EVERY_MINUTE_AGO))
+    dispatcher = Dispatcher(bot.store, poster, rate=50, base_delay=0.05,
+                            due=functools.partial(queue_due, bot, poster.platform,
+                                                  EVERY_MINUTE_AGO))
     thread = start_dispatcher(dispatcher, stop, poll=0.1)
     yield dispatcher
     stop.set()
     thread.join(10)
+
+
+@pytest.fixture
+def slack_dispatch(rig: SlackRig, bot: ShipBot) -> Iterator[Dispatcher]:
+    with _dispatching(bot, SlackPoster(rig.adapter)) as dispatcher:
+        yield dispatcher
 
 
 @pytest.fixture
 def discord_dispatch(drig: DiscordRig, bot: ShipBot) -> Iterator[Dispatcher]:
-    stop = threading.Event()
-    dispatcher = Dispatcher(bot.store, DiscordPoster(drig.client), rate=50, base_delay=0.05,
-                            due=functools.partial(queue_due, bot, "discord", EVERY_MINUTE_AGO))
-    thread = start_dispatcher(dispatcher, stop, poll=0.1)
-    yield dispatcher
-    stop.set()
-    thread.join(10)
+    with _dispatching(bot, DiscordPoster(drig.client)) as dispatcher:
+        yield dispatcher
 
 
 def _statuses(store: Store) -> list[tuple[str, str, str]]:
