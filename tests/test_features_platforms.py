@@ -117,6 +117,17 @@ def test_slack_decision_shows_on_cards_in_its_channel_and_is_reminded(
     assert "#1 This channel shipped" in json.dumps(rig.fake.responses[-1]["blocks"], ensure_ascii=False)
 
 
+def test_slack_decision_in_a_channel_the_bot_cannot_post_to(rig: SlackRig, bot: ShipBot) -> None:
+    rig.fake.channel_errors["CPRIV"] = "not_in_channel"
+    rig.command("/shipbot", "decide claude because fast", channel="CPRIV")
+    reply = rig.fake.responses[-1]
+    assert "ephemeral" == reply["response_type"]
+    shown = json.dumps(reply["blocks"], ensure_ascii=False)
+    assert "invite me with `/invite @shipbot`" in shown
+    assert "Decision #1 recorded" in shown  # recorded, and the person is told so
+    assert 1 == bot.store.stats()["decisions"]
+
+
 def test_slack_weekly_digest_is_posted_once(rig: SlackRig, bot: ShipBot,
                                             slack_dispatch: Dispatcher, tmp_path: Path) -> None:
     rig.command("/shipbot", "subscribe weekly")

@@ -217,7 +217,11 @@ class SlackAdapter:
                              (blocks, text))
         except SlackApiError as exc:
             log.warning("chat.postMessage failed: %s", exc.response.get("error"))
-            await respond(text=explain(exc), response_type="ephemeral")
+            # The answer itself still reaches the person, privately: a decision or a
+            # subscription it confirms was recorded even though the channel cannot show it.
+            notice = {"type": "context", "elements": [{"type": "mrkdwn", "text": explain(exc)}]}
+            await respond(blocks=[notice, *blocks][:50], text=explain(exc),
+                          response_type="ephemeral")
 
     async def _post(self, client: AsyncWebClient, card: Card, workspace: str, channel: str,
                     rendered: tuple[list[dict[str, Any]], str] | None = None) -> str:
