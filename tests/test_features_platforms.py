@@ -91,9 +91,11 @@ def test_slack_watch_is_private_and_the_alert_is_a_dm(rig: SlackRig, bot: ShipBo
     dm = rig.posted()[0]
     assert "U5" == dm["channel"]  # chat.postMessage to a user id: the bot's DM with them
     assert "Watched Tool vs New Tool" in _slack_texts(dm)
-    assert bot.store.outbox.rows()[0]["status"] == "sent"
+    # The fake records the post before the dispatcher writes its outcome: poll for both.
+    assert rig.fake.wait_for(lambda: bot.store.outbox.rows()[0]["status"] == "sent")
     # the DM is a card like any other: votes on it count
-    assert bot.store.cards.card_at("slack", "D5", "1700000001.000100") is not None
+    assert rig.fake.wait_for(
+        lambda: bot.store.cards.card_at("slack", "D5", "1700000001.000100") is not None)
 
 
 def test_slack_decision_shows_on_cards_in_its_channel_and_is_reminded(

@@ -20,14 +20,17 @@ def _import(db: Path, *args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, ["--db", str(db), "import", *args])
 
 
-@pytest.mark.parametrize("cut", [5620, 6000, 7400, 9000, 11000])
+# Where a download can stop: inside the scorecard, mid-paragraph, and right before the trailer.
+@pytest.mark.parametrize("cut_before", ["Skeptic\n", "is a bet that", "Founder\n", "81/100",
+                                        "Weekly AI Tool Verdicts"])
 def test_a_page_cut_off_is_refused_and_changes_nothing(tmp_path: Path, seed_path: Path,
-                                                        cut: int) -> None:
+                                                        cut_before: str) -> None:
     db = tmp_path / "a.db"
     store = open_store(db)
     before = dump(store)
     page = tmp_path / "cut.txt"
-    page.write_bytes(seed_path.read_bytes()[:cut])
+    text = seed_path.read_text(encoding="utf-8")
+    page.write_text(text[:text.index(cut_before)], encoding="utf-8")
     result = _import(db, str(page))
     assert 1 == result.exit_code, result.output
     assert f"{page}: line " in result.output and "Nothing was imported" in result.output

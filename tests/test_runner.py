@@ -118,7 +118,8 @@ def test_sigterm_with_a_slow_answer_in_flight_exits_promptly_and_quietly(
     body = urlencode({"command": "/compare", "text": "claude azure", "user_id": "U1",
                       "team_id": "T1", "channel_id": "C1", "response_url": f"{fake.url}/r/1"})
     assert 200 == replica.send(body, "application/x-www-form-urlencoded")
-    time.sleep(1.5)  # the answer is computed and its post is waiting on the stuck Slack
+    # the answer is computed and its post is waiting on the stuck Slack
+    assert wait_for(lambda: fake.posts_started == 1, 30)
     started = time.monotonic()
     assert 0 == replica.stop()
     assert time.monotonic() - started < 10

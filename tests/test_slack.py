@@ -184,8 +184,7 @@ def test_socket_mode_round_trip(fake: FakeSlack, bot: ShipBot) -> None:
         payload = {"command": "/compare", "text": "claude vs azure", "user_id": "U1",
                    "team_id": "T1", "channel_id": "C1", "channel_name": "general",
                    "response_url": f"{fake.url}/response/9", "trigger_id": "t"}
-        assert fake.wait_for(lambda: bool(fake.of("apps.connections.open")))
-        time.sleep(0.3)
+        assert fake.wait_for(lambda: fake.sockets_opened == 1)
         fake.send_envelope({"envelope_id": "env-1", "type": "slash_commands",
                             "accepts_response_payload": True, "payload": payload})
         assert fake.wait_for(lambda: len(fake.of("chat.postMessage")) == 1)

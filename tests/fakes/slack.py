@@ -41,6 +41,8 @@ class FakeSlack:
     rate_limit_next: int = 0  # answer this many chat.postMessage calls with 429 first
     retry_after: int = 1
     post_delay: float = 0.0  # seconds each chat.postMessage takes (for kill-mid-dispatch tests)
+    posts_started: int = 0  # chat.postMessage calls received, counted before any post_delay
+    sockets_opened: int = 0  # Socket Mode websockets that got their hello
     port: int = 0
     _ts: int = 0
     # What each message shows: (channel, ts) -> reaction name -> users, in the order they reacted.
@@ -88,8 +90,11 @@ class FakeSlack:
                 params.update(json.loads(body))
             else:
                 params.update(parse_qsl(body.decode()))
-        if method == "chat.postMessage" and self.post_delay:
-            await asyncio.sleep(self.post_delay)
+        if method == "chat.postMessage":
+            with self._lock:
+                self.posts_started += 1
+            if self.post_delay:
+                await asyncio.sleep(self.post_delay)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self._lock:
             self.calls.append(Call(method, params, token))
@@ -146,6 +151,8 @@ class FakeSlack:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_json({"type": "hello", "num_connections": 1})
+        with self._lock:
+            self.sockets_opened += 1
         assert self._envelopes is not None
 
         async def pump() -> None:
