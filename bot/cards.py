@@ -75,9 +75,10 @@ class Choice(BaseModel):
     says which tool it offers for which typed words, so picking it can teach an alias."""
 
     label: str
-    command: str
+    command: str  # exact (tool ids): what a button or a typed number runs
     tool_id: str = ""
     typed: str = ""
+    text: str = ""  # the same command as a person would type it (names, not ids)
 
 
 class Card(BaseModel):

@@ -139,26 +139,46 @@ class ShipBot:
         if not query.strip():
             return error_card("Tell me which tools to compare.", "Type `compare claude azure`.")
         found = resolve_tools(self.index, query, self._learned(ctx))
-        if len(found.parts) > MAX_TOOLS:
-            return error_card(f"I can compare at most {MAX_TOOLS} tools at once.",
-                              "Type `compare a vs b`, up to four names.")
         if len(found.parts) < 2:
             return self._one_name(query, found.parts)
+        resolved = {p.best.tool_id for p in found.parts if p.ok and p.best}
         for position, part in enumerate(found.parts):
             if not part.ok:
-                return did_you_mean(part, _replace_part(found.parts, position))
+                # Never offer a tool the query already names elsewhere: that choice would
+                # only lead to "those names all point at the same tool".
+                return did_you_mean(part, _replace_part(found.parts, position),
+                                    _replace_part(found.parts, position, self._typable),
+                                    exclude=resolved)
         ids = list(dict.fromkeys(found.tool_ids))  # a tool named twice is compared once
         if len(ids) < 2:
             part = found.parts[0]
             return error_card(f"Those names all point at the same tool ({part.best.name}).",  # type: ignore[union-attr]
                               "Compare two different tools, e.g. `compare claude azure`, "
                               f"or see this one with `verdict {_clip(part.query)}`.")
-        return self.compare_ids(ids)
+        card = self.compare_ids(ids[:MAX_TOOLS])
+        if len(ids) > MAX_TOOLS and card.kind == "compare":
+            names = self.store.catalog.tools(ids[MAX_TOOLS:])
+            left = ", ".join(names[i].short_name for i in ids[MAX_TOOLS:] if i in names)
+            card.notice = (f"A card compares up to {MAX_TOOLS} tools; left out: {left}. "
+                           "Compare them in another card.")
+        return card
+
+    def _typable(self, tool_id: str) -> str:
+        """What a person can type to name this tool alone: its short name, else its full
+        name, else its id (choices show names people know, not ids)."""
+        tools = self.store.catalog.tools([tool_id])
+        tool = tools.get(tool_id)
+        for name in ((tool.short_name, tool.name) if tool else ()):
+            found = self.index.resolve(name)
+            if found.ok and found.best is not None and found.best.tool_id == tool_id:
+                return name
+        return tool_id
 
     def _one_name(self, query: str, parts: tuple[Resolution, ...]) -> Card:
         if not parts or not parts[0].ok or parts[0].best is None:
             return did_you_mean(parts[0] if parts else Resolution(query, "missing", ()),
-                                lambda tid: f"verdict {tid}")
+                                lambda tid: f"verdict {tid}",
+                                lambda tid: f"verdict {self._typable(tid)}")
         one = parts[0].best.name
         return error_card(f"I need at least two tools to compare; I only found {one}.",
                           f"Type `compare {_clip(query)} vs <another tool>`, or "
@@ -203,7 +223,8 @@ class ShipBot:
         several = resolve_tools(self.index, query, self._learned(ctx))
         ids = list(dict.fromkeys(several.tool_ids)) if several.ok else []
         if len(ids) < 2:
-            return did_you_mean(resolution, lambda tid: f"{word} {tid}")
+            return did_you_mean(resolution, lambda tid: f"{word} {tid}",
+                                lambda tid: f"{word} {self._typable(tid)}")
         matches = list({p.best.tool_id: p.best for p in several.parts if p.best}.values())
         choices = [Choice(label=m.name, command=f"{word} {m.tool_id}") for m in matches]
         if word == "verdict":
@@ -287,7 +308,8 @@ class ShipBot:
         choice, name = words[-1].lower(), " ".join(words[:-1])
         resolution = self.index.resolve(name, self._learned(ctx))
         if not resolution.ok or resolution.best is None:
-            return did_you_mean(resolution, lambda tid: f"vote {tid} {choice}")
+            return did_you_mean(resolution, lambda tid: f"vote {tid} {choice}",
+                                lambda tid: f"vote {self._typable(tid)} {choice}")
         tool_id, short = resolution.best.tool_id, resolution.best.name
         key = (ctx.platform, ctx.workspace, ctx.user, tool_id)
         if choice == "retract":
@@ -526,11 +548,14 @@ class ShipBot:
         for position, name in enumerate(names):
             resolution = self.index.resolve(name, self._learned(ctx))
             if not resolution.ok or resolution.best is None:
-                def command(tid: str, position: int = position) -> str:
-                    typed = [*ids, *names[len(ids):]]
-                    typed[position] = tid
+                def command(tid: str, position: int = position,
+                            name_of: Callable[[str], str] = str) -> str:
+                    typed = [*map(name_of, ids), *names[len(ids):]]
+                    typed[position] = name_of(tid)
                     return request.command(typed[0], typed[1:])
-                return did_you_mean(resolution, command)
+                return did_you_mean(resolution, command,
+                                    lambda tid, p=position: command(tid, p, self._typable),
+                                    exclude=set(ids))
             ids.append(resolution.best.tool_id)
         chosen, over = ids[0], list(dict.fromkeys(i for i in ids[1:]))
         if chosen in over:
@@ -598,24 +623,34 @@ class ShipBot:
                          ephemeral=False)
 
 
-def _replace_part(parts: tuple[Resolution, ...], position: int) -> Callable[[str], str]:
-    """The compare command with one name swapped for a candidate's id, the others kept."""
+def _replace_part(parts: tuple[Resolution, ...], position: int,
+                  name_of: Callable[[str], str] = str) -> Callable[[str], str]:
+    """The compare command with one name swapped for a candidate, the others kept; each
+    resolved tool written as `name_of(id)` (the id by default: exact, for buttons)."""
     names = [p.best.tool_id if p.ok and p.best else p.query for p in parts]
+    resolved = {n for n, p in enumerate(parts) if p.ok and p.best}
 
     def command(tool_id: str) -> str:
-        return "compare " + " vs ".join(tool_id if n == position else x
-                                         for n, x in enumerate(names))
+        return "compare " + " vs ".join(
+            name_of(tool_id) if n == position else name_of(x) if n in resolved else x
+            for n, x in enumerate(names))
     return command
 
 
-def did_you_mean(resolution: Resolution, command_for: Callable[[str], str]) -> Card:
-    """Offer up to five candidates as choices that each run a full command."""
+def did_you_mean(resolution: Resolution, command_for: Callable[[str], str],
+                 shown_for: Callable[[str], str] | None = None,
+                 exclude: set[str] | frozenset[str] = frozenset()) -> Card:
+    """Offer up to five candidates (none in `exclude`: tools the query already names) as
+    choices that each run a full command; `shown_for` writes it as a person would type it."""
     typed = _clip(resolution.query, 100)
     choices = [Choice(label=m.name, command=command_for(m.tool_id), tool_id=m.tool_id,
-                      typed=typed) for m in resolution.candidates]
+                      typed=typed, text=shown_for(m.tool_id) if shown_for else "")
+               for m in resolution.candidates if m.tool_id not in exclude]
     if not choices:
         return Card(kind="did_you_mean", ephemeral=True,
-                    title=f"I couldn't find a tool called “{_clip(resolution.query)}”",
+                    title=f"I couldn't find another tool called “{_clip(resolution.query)}”"
+                    if exclude and resolution.candidates else
+                    f"I couldn't find a tool called “{_clip(resolution.query)}”",
                     lines=["Check the spelling, or try `search <word>` to browse."])
     what = "matches several tools" if resolution.status == "ambiguous" else "isn't a close match"
     return Card(kind="did_you_mean", ephemeral=True, choices=choices,

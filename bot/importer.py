@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.matching import NameIndex
 from bot.models import Bundle, Tool
 from bot.pagetext import PageFormatError, looks_like_page, parse_page
 from bot.store import ImportResult, Store, StoreError
@@ -166,9 +168,27 @@ def import_files(store: Store, paths: Iterable[Path],
     An import that would remove stored reviews is refused unless `allow_removals`."""
     merged = merge_bundles(store, read_files(paths, progress))
     try:
-        return store.catalog.import_bundle(merged, allow_removals=allow_removals)
+        result = store.catalog.import_bundle(merged, allow_removals=allow_removals)
     except StoreError as exc:
         raise ImportFileError(str(exc)) from exc
+    return replace(result, warnings=shared_alias_warnings(store, merged))
+
+
+def shared_alias_warnings(store: Store, bundle: Bundle) -> tuple[str, ...]:
+    """One line per imported alias that other tools also go by (a family or vendor word such
+    as `claude`): it will not pick this tool, it will ask which one is meant."""
+    with_aliases = [t for t in bundle.tools if t.aliases]
+    if not with_aliases:
+        return ()
+    index = NameIndex.build(store.catalog.match_rows())
+    out = []
+    for tool in with_aliases:
+        for alias in tool.aliases:
+            others = index.sharers(alias, tool.id)
+            if others:
+                out.append(f"Alias '{alias}' of {tool.short_name} is a word other tools go by "
+                           f"too ({', '.join(others)}): typed alone it asks which is meant.")
+    return tuple(out)
 
 
 def bundled_data_files() -> list[Path]:

@@ -32,6 +32,7 @@ from bot.names import (
     forms,
     id_token,
     normalize,
+    own_forms,
     vendor_handles,
     vendor_keys,
     vendor_words,
@@ -229,9 +230,10 @@ class NameIndex:
         for query in queries:
             hits = self._published(query.joined)
             if hits:
-                return self._exact_answer(text, query, hits)
+                return self._exact_answer(text, query, self._with_sharers(query.joined, hits))
         learned_id = (learned or {}).get(queries[0].joined)
-        if learned_id is not None:
+        # A learned alias never takes over a word other tools go by (a family or vendor word).
+        if learned_id is not None and not self._shared(queries[0].joined, learned_id):
             n = self._find(learned_id)
             if n is not None:
                 return Resolution(text, "ok", (Match(self.ids[n], self.names[n], 100.0),))
@@ -279,6 +281,41 @@ class NameIndex:
         hits = (n for n in self._exact_names.get(joined)
                 if any(joined in forms(k) for k in self._name_keys[n]))  # no hash collisions
         return list(itertools.islice(hits, limit))
+
+    def _own_name(self, n: int) -> set[str]:
+        """A tool's own published name, joined (its first key; see names.own_forms)."""
+        return own_forms(self._name_keys[n][0])
+
+    def _with_sharers(self, joined: str, hits: list[int]) -> list[int]:
+        """Exact hits on `joined`, widened to every tool that goes by it when it is no hit's own
+        name: an alias or a derived form (`claude`, `gemini cli` minus `cli`) that other tools
+        share as a family or vendor word asks instead of picking the one tool that claims it."""
+        own = [n for n in hits if joined in self._own_name(n)]
+        if own:
+            return own  # `LangChain` is LangChain, whatever else contains the word
+        sharers = [n for n in self._exact_handles.get(joined, _MAX_WALK)
+                   if n not in hits and any(compact(k) == joined for k in self._handles(n))]
+        return hits + sharers[:MAX_SUGGESTIONS]
+
+    def _sharing(self, joined: str, tool_id: str) -> list[int]:
+        """Tools other than `tool_id` that go by `joined` (a name, alias or handle)."""
+        named = self._published(joined, _MAX_WALK) + self._exact_handles.get(joined, _MAX_WALK)
+        return list(dict.fromkeys(n for n in named if self.ids[n] != tool_id and (
+            any(joined in forms(k) for k in self._name_keys[n])
+            or any(compact(k) == joined for k in self._handles(n)))))
+
+    def _shared(self, joined: str, tool_id: str) -> bool:
+        """True when a tool other than `tool_id` goes by `joined` (name, alias or handle)."""
+        return bool(self._sharing(joined, tool_id))
+
+    def sharers(self, alias: str, tool_id: str, limit: int = 5) -> list[str]:
+        """Names of the other tools that go by `alias` (for import warnings); empty when the
+        alias is the tool's alone, or is its own name (which always wins)."""
+        joined = compact(normalize(alias))
+        n = self._find(tool_id)
+        if not joined or (n is not None and joined in self._own_name(n)):
+            return []
+        return [self.names[m] for m in self._sharing(joined, tool_id)][:limit]
 
     def _handle_hits(self, query: _Query, limit: int = 50) -> list[int]:
         """Tools with a handle whose joined form is the query's."""

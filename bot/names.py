@@ -17,6 +17,10 @@ from collections.abc import Iterable
 # So do words for the kind of product typed after a name that lacks them (`chroma db`, `cursor ide`).
 FILLER = frozenset("a an the and or of for with to in on by ai api apis app apps sdk "
                    "db database ide editor ml cli hq inc online".split())
+# The filler words that say what kind of product it is: a name without one (`Gemini CLI` ->
+# `gemini`) is a derived form that may be a whole family's word; without the others (`Vertex AI`
+# -> `vertex`) it is still the tool's own name.
+PRODUCT_KINDS = frozenset("api apis app apps sdk db database ide editor cli".split())
 # Words too generic to stand for a tool on their own, and that add nothing when typed after one.
 GENERIC = frozenset(
     "a an the and or of for with to in on by new api apis ai app apps tool tools sdk model models "
@@ -128,14 +132,39 @@ def derive_keys(name: str, short_name: str, aliases: Iterable[str]) -> list[str]
     return out
 
 
+def own_forms(name: str) -> set[str]:
+    """The joined forms that are a tool's own name: as written, and without dressing words
+    (`vertex ai` -> `vertex`) unless a product-kind word went with them."""
+    normal = normalize(name)
+    words = normal.split()
+    if any(w in PRODUCT_KINDS for w in words):
+        return {compact(normal)} - {""}
+    return forms(normal)
+
+
 def forms(key: str) -> set[str]:
     """The joined forms a key matches exactly: as written, and without its filler words."""
     return {compact(key), compact(content(key))} - {""}
 
 
+def model_part(name: str) -> str:
+    """The model part of a name without its family word: `GPT-4o mini` -> `4 o mini`,
+    `GPT-4.1` -> `4 1`, `DeepSeek-R1` -> `r 1`; '' when the rest is one bare number (`GPT-4`:
+    `4` alone names many tools) or the family is a single letter (`o3`)."""
+    words = normalize(name).split()
+    if len(words) < 2 or len(words[0]) < 2 or not words[0].isalpha():
+        return ""
+    rest = words[1:]
+    numbers = sum(w.isdigit() for w in rest)
+    if not numbers or (numbers == 1 and len(rest) == 1):
+        return ""
+    return " ".join(rest)
+
+
 def derive_words(short_name: str, vendor: str) -> list[str]:
-    """Looser handles: the short name without its vendor, and its distinctive words."""
-    out = [core_name(short_name, vendor)]
+    """Looser handles: the short name without its vendor, its model part, and its distinctive
+    words."""
+    out = [core_name(short_name, vendor), model_part(short_name)]
     out += [w for w in normalize(short_name).split()
             if len(w) >= 3 and w not in GENERIC and not w.isdigit()]
     return [sys.intern(w) for n, w in enumerate(out) if w and w not in out[:n]]

@@ -37,7 +37,7 @@ def render_text(card: Card) -> str:
         out += card.lines
     if card.choices and card.kind == "did_you_mean":
         out.append("Type one of:")
-        out += [f"  {c.command}" for c in card.choices]
+        out += [f"  {c.text or c.command}" for c in card.choices]
     if card.footer:
         out.append(card.footer)
     return "\n".join(out)

@@ -90,16 +90,21 @@ def resolve_tools(index: NameIndex, text: str,
     if several:
         return max(several, key=lambda o: (_strength(o.parts), _distinct(o.parts),
                                            _mean(o.parts), len(o.parts)))
-    words = normalize(text).split()
-    if len(words) <= 1:
+    # Cut only where the person typed a space: `4o-mini` normalizes to `4 o mini`, and a cut
+    # inside it would read one model as two names.
+    units = [u for u in (normalize(t) for t in text.split(None, MAX_WORDS * 2)[:MAX_WORDS * 2])
+             if u]
+    if len(units) <= 1:
         return options[0]
-    return _best_partition(resolve, words[:MAX_WORDS])
+    return _best_partition(resolve, units[:MAX_WORDS])
 
 
 def _best_partition(resolve: Callable[[str], Resolution], words: list[str]) -> ToolsResolution:
     """Try every way to cut the words into 2-4 names; keep the cut whose weakest name is best."""
     best: tuple[tuple[float, bool, float, int], ToolsResolution] | None = None
-    for count in range(2, min(MAX_TOOLS, len(words)) + 1):
+    # Up to two names past the limit, so that a fifth name is found and reported as left out
+    # rather than glued to a neighbour.
+    for count in range(2, min(MAX_TOOLS + 2, len(words)) + 1):
         for cuts in itertools.combinations(range(1, len(words)), count - 1):
             bounds = (0, *cuts, len(words))
             parts = tuple(resolve(" ".join(words[a:b])) for a, b in itertools.pairwise(bounds))

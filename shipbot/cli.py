@@ -135,6 +135,8 @@ def import_(env: Env, files: tuple[Path, ...], allow_removals: bool) -> None:
         raise click.ClickException(f"{exc}\nNothing was imported.") from exc
     click.echo(f"Imported {len(files)} file(s): {len(result.added)} new tool(s), "
                f"{len(result.changed)} changed, {len(result.comparisons)} comparison(s).")
+    for warning in result.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 @cli.command()

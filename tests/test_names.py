@@ -149,7 +149,8 @@ def test_input_is_cut_before_any_work(index: NameIndex) -> None:
     word = "x" * 100_000
     assert MAX_NAME_CHARS == len(clean(word))
     assert not index.resolve(word).ok
-    assert len(resolve_tools(index, ("cursor " * 5000) + "windsurf").parts) <= MAX_TOOLS
+    # bounded: at most two names past the limit are read (to say which were left out)
+    assert len(resolve_tools(index, ("cursor " * 5000) + "windsurf").parts) <= MAX_TOOLS + 2
 
 
 @pytest.mark.parametrize("name", ["queries_real.tsv", "queries_real_holdout.tsv"])

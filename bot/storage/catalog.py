@@ -28,6 +28,7 @@ class ImportResult:
     changed: tuple[str, ...]
     verdict_changes: dict[str, tuple[str, str]]
     comparisons: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # filled above storage (bot.importer): shared aliases
 
 
 _NOT_IMPORTED = ("updated_at", "stored_at", "published")  # tools columns shipbot keeps itself
