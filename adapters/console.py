@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import getpass
+import shutil
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -12,7 +13,7 @@ from typing import TextIO
 from bot.cards import Card, Choice
 from bot.commands import ShipBot
 from bot.models import Context
-from bot.render_text import render_text
+from bot.render_text import WIDTH, render_text
 
 PROMPT = "shipbot> "
 _QUIT = {"quit", "exit", "/quit", "/exit", ":q"}
@@ -27,6 +28,14 @@ def console_context() -> Context:
     return Context(platform="console", workspace="local", channel="console", user=user,
                    can_manage=True,  # the person at the terminal owns it
                    can_receive=False)  # but nothing can post new verdicts into a terminal
+
+
+def text_width(stream: TextIO) -> int:
+    """The terminal's width when `stream` is one; a fixed 80 when piped, so scripts and logs
+    see the same layout every time."""
+    if stream.isatty():
+        return shutil.get_terminal_size((WIDTH, 24)).columns
+    return WIDTH
 
 
 def _enable_history() -> None:
@@ -60,6 +69,8 @@ def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None
         try:
             line = input(PROMPT) if interactive else stdin.readline()
         except (EOFError, KeyboardInterrupt):
+            if interactive:  # Ctrl-D or Ctrl-C: the shell's prompt starts on a fresh line
+                stdout.write("\n")
             break
         if not interactive and line == "":
             break
@@ -70,7 +81,7 @@ def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None
             break
         picked = _picked(last, line)
         card = bot.choose(picked, ctx) if picked else bot.handle(line, ctx)
-        text = render_text(card)
+        text = render_text(card, text_width(stdout))
         if card.kind == "did_you_mean" and card.choices:
             text += f"\n(or type its number, 1-{len(card.choices)})"
         stdout.write(text + "\n\n")

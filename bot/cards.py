@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.decision import Decision, score_tool
+from bot.dating import Freshness
+from bot.decision import Decision, panel_verdict, score_tool
 from bot.models import Tool
-from bot.decision import panel_verdict
 
 CardKind = Literal["compare", "verdict", "search", "top", "did_you_mean", "error", "help", "info"]
 VOTE_LABELS = ("A", "B", "C", "D")
@@ -68,6 +66,13 @@ class Recommendation(BaseModel):
     margin: float
     reason: str
     dissenters: list[str] = Field(default_factory=list)
+    headline: str = ""  # `Ship X`, `Toss-up`, or what the panel found (bot.decision)
+
+    @property
+    def heading(self) -> str:
+        """`Ship X (margin 5.6 points)`: the one line every surface leads with."""
+        head = self.headline or ("Toss-up" if self.toss_up else f"Ship {self.pick_name}")
+        return f"{head} (margin {self.margin:.1f} points)"
 
 
 class Choice(BaseModel):
@@ -131,33 +136,6 @@ def column_for(tool: Tool, label: str, votes: tuple[int, int]) -> Column:
     )
 
 
-@dataclass(frozen=True)
-class Freshness:
-    """When a card's verdict was published and reviewed, and whether it is too old to trust."""
-
-    published: str = ""  # YYYY-MM-DD
-    today: date | None = None
-    stale_days: int = 180
-
-    def age(self, reviewed: list[str]) -> int | None:
-        """Days since the later of published and reviewed; None if neither is known."""
-        known = [d for d in (self.published, *reviewed) if d]
-        if not known or self.today is None:
-            return None
-        try:
-            return (self.today - date.fromisoformat(max(known)[:10])).days
-        except ValueError:
-            return None
-
-    def stale(self, reviewed: list[str]) -> str:
-        """The card's stale remark, or '' while the verdict is fresh."""
-        days = self.age(reviewed)
-        if days is None or days <= self.stale_days:
-            return ""
-        return (f"Stale: this verdict is {days} days old (over {self.stale_days}); "
-                "prices and scores may have changed since.")
-
-
 def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision: Decision,
                  source: str = "", fresh: Freshness | None = None) -> Card:
     """The verdict card for two to four tools; `source` names the published comparison."""
@@ -172,7 +150,7 @@ def compare_card(tools: list[Tool], votes: dict[str, tuple[int, int]], decision:
     rec = Recommendation(
         pick_id=decision.pick, pick_name=names.get(decision.pick) if decision.pick else None,
         toss_up=decision.toss_up, margin=decision.margin, reason=decision.reason,
-        dissenters=list(decision.dissenters),
+        dissenters=list(decision.dissenters), headline=decision.headline,
     )
     title = " vs ".join(c.short_name for c in columns)
     fresh = fresh or Freshness()
@@ -230,7 +208,7 @@ def _panel(tools: list[Tool]) -> list[str]:
 def _footer(columns: list[Column], panel: list[str], source: str = "",
             fresh: Freshness | None = None) -> str:
     dates = _reviewed(columns)
-    parts = [f"Published {fresh.published}"] if fresh and fresh.published else []
+    parts = [fresh.label] if fresh and fresh.label else []
     parts.append(f"Reviewed {', '.join(dates)}" if dates else "Review date not recorded")
     if fresh and fresh.stale(dates):
         parts.insert(0, "Stale")
@@ -255,7 +233,7 @@ def column_facts(column: Column) -> list[tuple[str, str]]:
     pricing = column.pricing_model + (f" — {column.pricing_text}" if column.pricing_text else "")
     facts = [
         ("", " · ".join(x for x in (column.vendor, column.category) if x)),
-        ("Panel", f"{column.panel_line} (mean {column.mean:g})"),
+        ("Panel", f"{column.panel_line} (mean {column.mean:.1f})"),
         ("Community", column.community_line),
         ("Pricing", pricing),
         ("Best for", column.best_for),

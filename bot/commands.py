@@ -8,16 +8,17 @@ import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from bot import dating
 from bot.cards import (
     Card,
     Choice,
-    Freshness,
     compare_card,
     error_card,
     info_card,
     score_bar,
     verdict_card,
 )
+from bot.dating import Freshness
 from bot.decision import decide
 from bot.filters import FILTER_HELP, FilterError, parse_filter
 from bot.learned import LearnedAliases
@@ -192,15 +193,16 @@ class ShipBot:
             return error_card("One of those tools is no longer in the catalog.",
                               "Run the comparison again, e.g. `compare claude azure`.")
         votes = self.store.votes.community(ids)
-        found = self.store.catalog.comparison_source(ids)  # one read: source and date
-        source, published = found or ("", self.store.catalog.published(ids))
-        return compare_card(ordered, votes, decide(ordered, votes), source,
-                            self._fresh(ids, published))
+        found = self.store.catalog.comparison_source(ids)  # one read: source and dates
+        tool_dates = {} if found else self.store.catalog.tool_dates(ids)
+        fresh = dating.of_comparison(found, tool_dates, _today(), self.stale_days)
+        return compare_card(ordered, votes, decide(ordered, votes), found[0] if found else "",
+                            fresh)
 
-    def _fresh(self, ids: list[str], published: str | None = None) -> Freshness:
-        if published is None:
-            published = self.store.catalog.published(ids)
-        return Freshness(published, _today(), self.stale_days)
+    def _fresh(self, tool_id: str) -> Freshness:
+        """One tool's dates, as its card and the leaderboards show them."""
+        dates = self.store.catalog.tool_dates([tool_id]).get(tool_id)
+        return dating.of_tool(dates, _today(), self.stale_days)
 
     def for_channel(self, card: Card, platform: str, workspace: str, channel: str) -> Card:
         """A compare or verdict card with this channel's decision on its tools (bot.team)."""
@@ -243,7 +245,7 @@ class ShipBot:
             others = self.store.catalog.tools(i for i in ids if i != tool_id)
             related += [t.short_name for t in others.values() if t.short_name not in related]
         return verdict_card(tool, self.store.votes.community([tool_id])[tool_id], related,
-                            self._fresh([tool_id]))
+                            self._fresh(tool_id))
 
     def search(self, query: str, ctx: Context) -> Card:
         """Tools whose names match the words given."""
@@ -284,7 +286,7 @@ class ShipBot:
 
     def _age(self, tool_id: str, reviewed: date | None) -> str:
         """` · 40 days old` (and ` · stale` past SHIPBOT_STALE_DAYS) for top and search."""
-        fresh = self._fresh([tool_id])
+        fresh = self._fresh(tool_id)
         dates = [reviewed.isoformat()] if reviewed else []
         days = fresh.age(dates)
         if days is None:
@@ -477,8 +479,10 @@ class ShipBot:
         """This channel's subscriptions with id, filter, who and when."""
         subs = self.store.subscriptions.list(ctx.platform, ctx.workspace, ctx.channel)
         if not subs:
-            return info_card("Subscriptions", ["This channel has no subscriptions. "
-                                               "Type `subscribe` to get new verdicts here."])
+            invite = ("Type `subscribe` to get new verdicts here." if ctx.can_receive else
+                      "New verdicts are posted to Slack and Discord channels: run `subscribe` "
+                      "in one of those; this console cannot receive them.")
+            return info_card("Subscriptions", ["This channel has no subscriptions. " + invite])
         lines = [f"#{s.id} {s.cadence}: {s.filter_text} — by {s.created_by} on "
                  f"{s.created_at[:10]}" + ("" if s.active else f" (disabled: {s.disabled_reason})")
                  for s in subs]

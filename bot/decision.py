@@ -59,6 +59,7 @@ class Decision:
     preferences: tuple[PersonaPreference, ...]
     dissenters: tuple[str, ...]
     reason: str
+    headline: str = ""  # `Ship X`, or what the panel found when X's panel does not say ship
 
 
 def score_tool(tool: Tool, votes: tuple[int, int]) -> ToolScore:
@@ -110,16 +111,35 @@ def decide(tools: list[Tool], votes: dict[str, tuple[int, int]]) -> Decision:
                        and p.score_of(pick) is not None)
     names = {t.id: t.short_name for t in tools}
     return Decision(tuple(scored), pick, toss_up, margin, prefs, dissenters,
-                    _reason(scored, toss_up, prefs, dissenters, names))
+                    _reason(scored, toss_up, prefs, dissenters, names),
+                    _headline(scored, toss_up))
+
+
+def _headline(scored: list[ToolScore], toss_up: bool) -> str:
+    """`Ship X` only where X's panel says ship; otherwise what the panel found."""
+    if toss_up:
+        return "Toss-up"
+    first = scored[0]
+    verdict = verdict_of(first.ships, first.skips)
+    if verdict == "ship":
+        return f"Ship {first.name}"
+    if verdict == "split":
+        return f"{first.name} leads, but its panel is split"
+    if verdict == "unreviewed":
+        return f"{first.name} leads on community votes; the panel has not reviewed it"
+    if any(verdict_of(s.ships, s.skips) == "ship" for s in scored[1:]):
+        return f"{first.name} scores higher, but its panel says skip"
+    none = "Neither ships" if len(scored) == 2 else "None of them ships"
+    return f"{none}; {first.name} scores {'higher' if len(scored) == 2 else 'highest'}"
 
 
 def _reason(scored: list[ToolScore], toss_up: bool, prefs: tuple[PersonaPreference, ...],
             dissenters: tuple[str, ...], names: dict[str, str]) -> str:
     """One line a person can read in a chat message."""
     first, second = scored[0], scored[1]
-    means = " vs ".join(f"{s.mean:g}" for s in scored)
+    means = " vs ".join(f"{s.mean:.1f}" for s in scored)
     if toss_up:
-        return (f"Toss-up: {first.name} and {second.name} are within {TOSS_UP:g} points "
+        return (f"Toss-up: {first.name} and {second.name} are within {TOSS_UP:.1f} points "
                 f"(panel mean {means}); pick by what each is best for.")
     text = (f"{first.name} leads: panel mean {means}, "
             f"{first.ships}/{first.ships + first.skips} reviewers say ship")
@@ -128,7 +148,8 @@ def _reason(scored: list[ToolScore], toss_up: bool, prefs: tuple[PersonaPreferen
         text += f", community {first.votes_ship} ship / {first.votes_skip} skip"
     text += "."
     if len(scored) > 2:
-        text += " Ranking: " + " > ".join(f"{s.name} ({s.overall:g})" for s in scored) + "."
+        text += (" Ranking by overall score (panel and community, 0-100): "
+                 + " > ".join(f"{s.name} {s.overall:.1f}" for s in scored) + ".")
     for persona in dissenters:
         pref = next(p for p in prefs if p.persona == persona)
         other = pref.prefers or ""
@@ -143,8 +164,13 @@ def panel_mean(reviews: list[Review]) -> float:
 
 
 def panel_verdict(reviews: list[Review]) -> str:
-    """The panel's majority verdict: ship when at least half the reviewers say ship."""
-    if not reviews:
-        return "unreviewed"
+    """The panel's majority verdict: ship, skip, split (as many of each) or unreviewed."""
     ships = sum(r.verdict == "ship" for r in reviews)
-    return "ship" if ships * 2 >= len(reviews) else "skip"
+    return verdict_of(ships, len(reviews) - ships)
+
+
+def verdict_of(ships: int, skips: int) -> str:
+    """ship or skip by majority, split on a tie, unreviewed with no reviews."""
+    if ships == skips:
+        return "split" if ships else "unreviewed"
+    return "ship" if ships > skips else "skip"

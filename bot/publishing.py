@@ -144,13 +144,19 @@ def _queue(bot: ShipBot, item: Announcement) -> None:
                                   [(p, w, u, "dm") for p, w, u in item.watchers])
 
 
-def describe(result: PublishResult, bot: ShipBot) -> list[str]:
-    """Lines for the CLI: what was announced and to which channels."""
+def describe(result: PublishResult, bot: ShipBot, dry_run: bool = False) -> list[str]:
+    """Lines for the CLI: one sentence per comparison announced (and the channels it goes
+    to), then the total; a dry run says `would` throughout."""
+    if not result.announcements:
+        return ["Nothing new or changed: " + ("nothing would be queued." if dry_run
+                                             else "no deliveries queued.")]
+    verb = "would go" if dry_run else "goes"
     lines = []
     for item in result.announcements:
-        lines.append(f"{item.card.title}: {item.card.notice} -> "
-                     f"{len(item.subscription_ids)} subscription(s), "
-                     f"{len(item.watchers)} watcher(s)")
+        what = item.card.notice.rstrip(".") or "New verdict"
+        lines.append(f"{item.card.title}: {what[:1].lower()}{what[1:]}; it {verb} to "
+                     f"{_count(len(item.subscription_ids), 'subscribed channel')} and "
+                     f"{_count(len(item.watchers), 'watcher')}.")
         for sid in item.subscription_ids[:50]:
             sub = bot.store.subscriptions.get(sid)
             if sub:
@@ -158,4 +164,10 @@ def describe(result: PublishResult, bot: ShipBot) -> list[str]:
                              f"({sub.filter_text})")
         if len(item.subscription_ids) > 50:
             lines.append(f"  … and {len(item.subscription_ids) - 50} more")
-    return lines or ["Nothing new or changed: no deliveries queued."]
+    total = _count(result.queued, "delivery", "deliveries")
+    lines.append(f"Would queue {total}." if dry_run else f"Queued {total}.")
+    return lines
+
+
+def _count(n: int, one: str, many: str = "") -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"

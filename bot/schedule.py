@@ -57,9 +57,7 @@ def _summary(card: Card) -> str:
     rec = card.recommendation
     if rec is None:
         return card.title
-    if rec.toss_up or not rec.pick_name:
-        return f"{card.title}: toss-up (margin {rec.margin:g} points)"
-    return f"{card.title}: ship {rec.pick_name} (margin {rec.margin:g} points)"
+    return f"{card.title}: {rec.heading[:1].lower()}{rec.heading[1:]}"
 
 
 def queue_reminders(bot: ShipBot, platform: str, now: datetime) -> int:

@@ -16,6 +16,7 @@ from bot.commands import ShipBot
 from bot.config import Settings
 from bot.importer import ImportFileError, import_files
 from bot.models import Bundle
+from adapters.console import text_width
 from bot.render_text import render_text
 from bot.store import Store, StoreError
 
@@ -70,7 +71,7 @@ def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
 
 def _answer(card: Card) -> None:
     """Print a card and exit 0 for an answer, 1 for not found, 2 for a usage problem."""
-    click.echo(render_text(card))
+    click.echo(render_text(card, text_width(sys.stdout)))
     if card.kind == "did_you_mean" or (card.kind == "search" and not card.choices):
         sys.exit(EXIT_NOT_FOUND)
     if card.kind == "error":
@@ -178,10 +179,8 @@ def publish(env: Env, files: tuple[Path, ...], dry_run: bool, allow_removals: bo
         result = publish_files(bot, files, dry_run=dry_run, allow_removals=allow_removals)
     except ImportFileError as exc:
         raise click.ClickException(f"{exc}\nNothing was published.") from exc
-    for line in describe(result, bot):
+    for line in describe(result, bot, dry_run):
         click.echo(line)
-    verb = "Would queue" if dry_run else "Queued"
-    click.echo(f"{verb} {result.queued} deliver{'y' if result.queued == 1 else 'ies'}.")
 
 
 @cli.command()

@@ -23,7 +23,7 @@ def test_compare_card(bot: ShipBot, ctx: Context) -> None:
     assert ["Builder", "Skeptic", "Futurist", "Founder"] == [r.persona for r in card.scorecard]
     assert [[88, 78], [82, 72], [85, 75], [79, 81]] == [r.scores for r in card.scorecard]
     assert ["No community votes yet"] * 2 == [c.community_line for c in card.columns]
-    assert (f"Published {TODAY} · Review date not recorded · Source: panel comparison: "
+    assert (f"Added {TODAY} · Review date not recorded · Source: panel comparison: "
             "Claude 4 API vs Azure AI "
             "Foundry") == card.footer
     assert not card.ephemeral
@@ -151,8 +151,10 @@ def test_text_rendering_of_compare(bot: ShipBot, ctx: Context) -> None:
     assert "Community No community votes yet" in text
     assert "Founder  ████████░░  79 ship  ████████░░  81 ship  prefers Azure AI Foundry" in text
     assert ">> Ship Claude 4 API (margin 5.6 points)" in text
-    assert "Best for A: Cache 2M tokens, stream tool calls, slash latency in agentic pipelines" in text
+    assert "Best for A: Cache 2M tokens, stream tool calls, slash latency in agentic pipelines" in \
+        " ".join(text.split())  # wrapped to 80 columns
     assert "Category  Developer Tools" in text
+    assert all(len(line) <= 80 and line == line.rstrip() for line in text.splitlines())
 
 
 def test_index_follows_imports_from_elsewhere(bot: ShipBot, store: Store, ctx: Context) -> None:

@@ -59,4 +59,5 @@ def test_four_tools_ranked() -> None:
     decision = decide(tools, {})
     assert ["beta", "delta", "gamma", "alpha"] == [s.tool_id for s in decision.ranking]
     assert "beta" == decision.pick
-    assert ("Ranking: Beta (92) > Delta (85.6) > Gamma (80) > Alpha (68).") in decision.reason
+    assert ("Ranking by overall score (panel and community, 0-100): Beta 92.0 > Delta 85.6 > "
+            "Gamma 80.0 > Alpha 68.0.") in decision.reason

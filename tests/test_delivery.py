@@ -77,7 +77,7 @@ def test_publish_from_cli_reaches_each_matching_channel_once(
     for row in rows:  # the delivered cards take votes
         assert store.cards.card_at(row["platform"], row["channel"], row["message_id"]) is not None
     again = run_cli(store.location, "publish", str(new_tool_file(tmp_path)))
-    assert "Queued 0 deliveries." in again.stdout
+    assert "Nothing new or changed: no deliveries queued." in again.stdout
 
 
 def test_slack_429_retry_after_is_respected(rig: SlackRig, dispatchers: dict[str, Dispatcher],

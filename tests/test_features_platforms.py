@@ -151,7 +151,7 @@ def test_slack_card_freshness_and_community_flag(rig: SlackRig, bot: ShipBot) ->
     rig.command("/compare", "claude azure")
     card = _slack_texts(rig.posted()[-1])
     assert "Community disagrees: 10 of 10 votes prefer Azure AI Foundry" in card
-    assert f"Published {datetime.now(UTC).date().isoformat()}" in card
+    assert f"Added {datetime.now(UTC).date().isoformat()}" in card
 
 
 # ---- Discord -------------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_discord_card_freshness_and_community_flag(drig: DiscordRig, bot: ShipBo
     notes = next(f["value"] for f in embed["fields"] if f["name"] == "Notes")
     assert "Community disagrees: 8 of 12 votes prefer Azure AI Foundry" in notes
     assert embed["footer"]["text"].startswith(
-        f"Published {datetime.now(UTC).date().isoformat()} · Review date not recorded")
+        f"Added {datetime.now(UTC).date().isoformat()} · Review date not recorded")
 
 
 def test_discord_decisions_are_channel_records(drig: DiscordRig, bot: ShipBot) -> None:

@@ -108,7 +108,8 @@ def test_the_same_tool_twice_in_one_file_is_refused(tmp_path: Path) -> None:
 def test_a_page_import_keeps_a_readable_source(tmp_path: Path, seed_path: Path) -> None:
     db = tmp_path / "a.db"
     assert 0 == _import(db, str(seed_path)).exit_code
-    card = CliRunner().invoke(cli, ["--db", str(db), "compare", "claude", "azure"]).output
+    card = " ".join(CliRunner().invoke(cli, ["--db", str(db), "compare", "claude", "azure"]
+                                       ).output.split())
     assert seed_path.name not in card
     assert "Source: Claude 4 API vs Azure AI Foundry" in card
 

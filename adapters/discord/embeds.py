@@ -58,8 +58,7 @@ def render_embed(card: Card) -> discord.Embed:
                         inline=False)
     if card.recommendation:
         rec = card.recommendation
-        head = "Toss-up" if rec.toss_up else f"Ship {rec.pick_name}"
-        embed.add_field(name=trim(f"🏆 {safe(head)} (margin {rec.margin:g} points)", MAX_FIELD_NAME),
+        embed.add_field(name=trim(f"🏆 {safe(rec.heading)}", MAX_FIELD_NAME),
                         value=trim(safe(rec.reason), MAX_FIELD_VALUE), inline=False)
     if card.remarks:
         embed.add_field(name=NOTES, value=trim("\n".join(f"ℹ️ {safe(r)}" for r in card.remarks),

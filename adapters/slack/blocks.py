@@ -63,9 +63,8 @@ def render(card: Card) -> tuple[list[Block], str]:
         blocks.append({"type": "section", "text": mrkdwn(_scorecard(card))})
     if card.recommendation:
         rec = card.recommendation
-        head = "Toss-up" if rec.toss_up else f"Ship {rec.pick_name}"
         blocks.append({"type": "section", "text": mrkdwn(
-            f":trophy: *{escape(head or '')}* (margin {rec.margin:g} points)\n{escape(rec.reason)}")})
+            f":trophy: *{escape(rec.heading)}*\n{escape(rec.reason)}")})
     if card.remarks:
         blocks.append({"type": "section", "text": mrkdwn(
             "\n".join(f":information_source: {escape(x)}" for x in card.remarks))})
@@ -96,8 +95,8 @@ def fallback_text(card: Card) -> str:
     """One line for notifications and screen readers."""
     if card.recommendation:
         rec = card.recommendation
-        verdict = "toss-up" if rec.toss_up else f"ship {rec.pick_name}"
-        return trim(f"{card.title}: {verdict}", MAX_TEXT)
+        head = rec.headline or ("Toss-up" if rec.toss_up else f"Ship {rec.pick_name}")
+        return trim(f"{card.title}: {head[:1].lower()}{head[1:]}", MAX_TEXT)
     return trim(" ".join([card.title, *card.lines[:1]]), MAX_TEXT)
 
 

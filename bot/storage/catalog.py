@@ -20,6 +20,22 @@ def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def refresh_tool_dates(engine: Any, tool_ids: list[str]) -> None:
+    """Recompute each tool's `published` (newest date from the data) and `verdict_at` (newest
+    verdict: its published date, else the day it was stored or last changed) from its
+    comparisons: both can move either way when a comparison is corrected."""
+    for tool_id in tool_ids:
+        engine.execute(
+            "UPDATE tools SET "
+            "published = COALESCE((SELECT MAX(c.published) FROM comparisons c JOIN "
+            "comparison_tools ct ON ct.comparison_id = c.id WHERE ct.tool_id = ? "
+            "AND c.published != ''), ''), "
+            "verdict_at = COALESCE((SELECT MAX(CASE WHEN c.published != '' THEN c.published "
+            "ELSE substr(c.changed_at, 1, 10) END) FROM comparisons c JOIN comparison_tools ct "
+            "ON ct.comparison_id = c.id WHERE ct.tool_id = ?), '') WHERE id = ?",
+            [tool_id, tool_id, tool_id])
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What an import changed: tool ids added, tool ids whose facts or reviews changed."""
@@ -31,7 +47,8 @@ class ImportResult:
     warnings: tuple[str, ...] = ()  # filled above storage (bot.importer): shared aliases
 
 
-_NOT_IMPORTED = ("updated_at", "stored_at", "published")  # tools columns shipbot keeps itself
+# tools columns shipbot keeps itself
+_NOT_IMPORTED = ("updated_at", "stored_at", "published", "verdict_at")
 
 
 def upsert_sql(table: str, columns: list[str], key: tuple[str, ...]) -> str:
@@ -133,11 +150,10 @@ class Catalog:
                 # changed_at: what weekly digests collect; an identical re-import is no news.
                 self.db.execute("UPDATE comparisons SET tool_ids = ?, published = ?, source = ?, "
                                 "changed_at = ? WHERE id = ?", [*row, now, cid])
-            # A tool's own card is as old as its first published comparison.
-            first = _iso(comparison.published) or now[:10]
-            self.db.execute(f"UPDATE tools SET published = ? WHERE id IN "
-                            f"({','.join('?' * len(comparison.tools))}) AND (published = '' OR "
-                            "published > ?)", [first, *comparison.tools, first])
+            self.db.execute("DELETE FROM comparison_tools WHERE comparison_id = ?", [cid])
+            self.db.executemany("INSERT INTO comparison_tools (comparison_id, tool_id) "
+                                "VALUES (?, ?)", [(cid, t) for t in dict.fromkeys(comparison.tools)])
+            refresh_tool_dates(self.db, list(dict.fromkeys(comparison.tools)))
             ids.append(cid)
         return ImportResult(tuple(added), tuple(changed), verdict_changes, tuple(ids))
 
@@ -246,37 +262,35 @@ class Catalog:
         return [(r[0], float(r[1])) for r in self.db.execute(sql, params)]
 
     def comparisons_for(self, tool_id: str) -> list[tuple[str, ...]]:
-        """Tool-id tuples of the published comparisons that include `tool_id`."""
-        rows = self.db.execute("SELECT tool_ids FROM comparisons ORDER BY published DESC, id")
-        return [tuple(ids) for (raw,) in rows if tool_id in (ids := json.loads(raw))]
+        """Tool-id tuples of the published comparisons that include `tool_id`, newest first."""
+        rows = self.db.execute(
+            "SELECT c.tool_ids FROM comparisons c JOIN comparison_tools ct ON "
+            "ct.comparison_id = c.id WHERE ct.tool_id = ? ORDER BY c.published DESC, c.id",
+            [tool_id])
+        return [tuple(json.loads(raw)) for (raw,) in rows]
 
-    def comparison_source(self, tool_ids: Iterable[str]) -> tuple[str, str] | None:
-        """(source, date published) of a published comparison of exactly these tools; the date
-        is the import's `published`, else the day shipbot first stored it."""
+    def comparison_source(self, tool_ids: Iterable[str]) -> tuple[str, str, str, str] | None:
+        """(source, published date from the data or '', day first stored, day last changed)
+        of a published comparison of exactly these tools, or None."""
         ids = list(tool_ids)
         if not 2 <= len(ids) <= 4:
             return None
         keys = ["-vs-".join(p) for p in itertools.permutations(ids)]
         row = self.db.execute(
-            "SELECT source, published, stored_at FROM comparisons WHERE id IN "
+            "SELECT source, published, stored_at, changed_at FROM comparisons WHERE id IN "
             f"({','.join('?' * len(keys))}) ORDER BY published DESC LIMIT 1", keys).fetchone()
-        return (row[0], (row[1] or row[2] or "")[:10]) if row else None
+        return (row[0], row[1] or "", (row[2] or "")[:10], (row[3] or "")[:10]) if row else None
 
-    def published(self, tool_ids: Iterable[str]) -> str:
-        """The date (YYYY-MM-DD) a card of these tools was published: a comparison's
-        `published` date, else the date shipbot first stored it. A single tool: its earliest
-        comparison's date, else the date the tool was first stored. '' if unknown."""
+    def tool_dates(self, tool_ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+        """Per tool: (newest published date from the data or '', day first stored, day of its
+        newest verdict or '')."""
         ids = list(dict.fromkeys(tool_ids))
-        if len(ids) >= 2 and (found := self.comparison_source(ids)):
-            return found[1]
+        if not ids:
+            return {}
         marks = ",".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT published, stored_at FROM tools WHERE id IN ({marks})",
-                               ids).rows
-        if len(ids) == 1:
-            return (rows[0][0] or rows[0][1][:10]) if rows else ""
-        stored = [r[1][:10] for r in rows if r[1]]
-        # An ad-hoc comparison exists once its newest tool does.
-        return max(stored) if stored else ""
+        return {r[0]: (r[1] or "", (r[2] or "")[:10], r[3] or "") for r in self.db.execute(
+            f"SELECT id, published, stored_at, verdict_at FROM tools WHERE id IN ({marks})",
+            ids).rows}
 
     def changed_since(self, since: str, until: str) -> list[tuple[tuple[str, ...], str]]:
         """(tool ids, changed_at) of comparisons published or changed after `since` and no

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.storage.catalog import utcnow
+from bot.storage.catalog import refresh_tool_dates, utcnow
 from bot.storage.engine import Engine, StoreError
 
 Migration = Callable[[Engine], None]
@@ -163,6 +163,27 @@ def m007_watches_digests_decisions(engine: Engine) -> None:
     _run(engine, "UPDATE tools SET published = COALESCE((SELECT MIN(CASE WHEN c.published != '' "
                  "THEN c.published ELSE substr(c.stored_at, 1, 10) END) FROM comparisons c "
                  "WHERE c.tool_ids LIKE '%\"' || tools.id || '\"%'), '')")
+
+
+@migration
+def m008_comparison_tools_and_verdict_dates(engine: Engine) -> None:
+    """Which comparisons hold a tool, indexed (no scan of every comparison's JSON); a tool's
+    `published` becomes the newest date its data gives ('' without one: cards then say when
+    shipbot added it), and `verdict_at` the day of its newest verdict (what its age is from)."""
+    import json
+
+    _run(engine,
+         "CREATE TABLE comparison_tools (comparison_id TEXT, tool_id TEXT, "
+         "PRIMARY KEY (comparison_id, tool_id))",
+         "CREATE INDEX idx_comparison_tools_tool ON comparison_tools (tool_id)",
+         "ALTER TABLE tools ADD COLUMN verdict_at TEXT NOT NULL DEFAULT ''")
+    rows = engine.execute("SELECT id, tool_ids FROM comparisons").rows
+    engine.executemany("INSERT INTO comparison_tools (comparison_id, tool_id) VALUES (?, ?) "
+                       "ON CONFLICT DO NOTHING",
+                       [(cid, tid) for cid, raw in rows for tid in json.loads(raw)])
+    _run(engine, "UPDATE tools SET published = '', verdict_at = ''")
+    for (tool_id,) in engine.execute("SELECT DISTINCT tool_id FROM comparison_tools").rows:
+        refresh_tool_dates(engine, [tool_id])
 
 
 def migrate(engine: Engine) -> None:
