@@ -10,7 +10,8 @@ from bot.dating import Freshness
 from bot.decision import Decision, panel_verdict, score_tool
 from bot.models import Tool
 
-CardKind = Literal["compare", "verdict", "search", "top", "did_you_mean", "error", "help", "info"]
+CardKind = Literal["compare", "verdict", "reviews", "search", "top", "did_you_mean", "error",
+                   "help", "info"]
 VOTE_LABELS = ("A", "B", "C", "D")
 
 
@@ -57,6 +58,29 @@ class ScoreRow(BaseModel):
     prefers: str | None = None
 
 
+class ReviewEntry(BaseModel):
+    """One reviewer's word on one tool: score, verdict and remark, as the site shows them."""
+
+    tool: str  # the tool's short name
+    score: int | None = None
+    verdict: str | None = None
+    text: str = ""
+
+    @property
+    def head(self) -> str:
+        """`Claude 4 API — 88/100 · ship` (or `not reviewed`)."""
+        if self.score is None:
+            return f"{self.tool} — not reviewed"
+        return f"{self.tool} — {self.score}/100 · {self.verdict}"
+
+
+class ReviewRow(BaseModel):
+    """One reviewer's remarks on every tool of a card, in the card's order."""
+
+    persona: str
+    entries: list[ReviewEntry]
+
+
 class Recommendation(BaseModel):
     """The pick (or a toss-up) with its reason and the personas who disagree."""
 
@@ -99,6 +123,9 @@ class Card(BaseModel):
     # One-line flags under the recommendation: the community disagrees, the channel decided,
     # the verdict is stale. Every surface shows them all.
     remarks: list[str] = Field(default_factory=list)
+    # The reviewers' remarks, whole: each surface cuts them at a word only where its limits
+    # demand (the `reviews` command and the cards' Reviews button).
+    reviews: list[ReviewRow] = Field(default_factory=list)
     choices: list[Choice] = Field(default_factory=list)
     footer: str = ""
     ephemeral: bool = False
@@ -217,6 +244,35 @@ def _footer(columns: list[Column], panel: list[str], source: str = "",
     return " · ".join(parts)
 
 
+def reviews_card(tools: list[Tool]) -> Card:
+    """Each reviewer's score, verdict and remark for each tool, in the scorecard's order."""
+    rows = []
+    for persona in _panel(tools):
+        entries = []
+        for tool in tools:
+            review = next((r for r in tool.reviews if r.persona == persona), None)
+            entries.append(ReviewEntry(tool=tool.short_name) if review is None else ReviewEntry(
+                tool=tool.short_name, score=review.score, verdict=review.verdict,
+                text=review.text))
+        rows.append(ReviewRow(persona=persona, entries=entries))
+    title = "Reviews: " + " vs ".join(t.short_name for t in tools)
+    lines = [] if rows else ["No panel reviews are stored for this yet."]
+    return Card(kind="reviews", title=title, reviews=rows, lines=lines, ephemeral=True,
+                footer="Expert panel: " + ", ".join(_panel(tools)) if rows else "")
+
+
+def cut_at_word(text: str, limit: int, marker: str = " …") -> str:
+    """`text` whole if it fits `limit` characters, else cut at the last word that fits, with
+    `marker` saying so (the one way every surface shortens prose)."""
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(marker), 0)
+    cut = text[:room]
+    if " " in cut and not text[room:room + 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.—-") + marker
+
+
 def error_card(message: str, hint: str = "") -> Card:
     """A private answer saying what was wrong and what to type."""
     return Card(kind="error", title="Sorry, I can't answer that", lines=[message, hint] if hint
@@ -239,6 +295,13 @@ def column_facts(column: Column) -> list[tuple[str, str]]:
         ("Best for", column.best_for),
     ]
     return [(label, text) for label, text in facts if text]
+
+
+def scorecard_heads(card: Card) -> str:
+    """`Columns: [A] Claude 4 API | [B] Azure AI Foundry`: what each scorecard cell is for."""
+    if len(card.columns) < 2:
+        return ""
+    return "Columns: " + " | ".join(f"[{c.label}] {c.short_name}" for c in card.columns)
 
 
 def score_cells(row: ScoreRow) -> str:

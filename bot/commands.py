@@ -15,6 +15,7 @@ from bot.cards import (
     compare_card,
     error_card,
     info_card,
+    reviews_card,
     score_bar,
     verdict_card,
 )
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 HELP_LINES = [
     "compare <tool> <tool> — which to ship, e.g. `compare claude azure` or `compare a vs b vs c`",
     "verdict <tool> — one tool's panel scores, community votes and pricing",
+    "reviews <tool> [<tool>] — each reviewer's score, verdict and remark",
     "search <words> — tools whose names match",
     "top [category] — the leaderboard by panel score",
     "vote <tool> ship|skip|retract — your community vote (one per tool)",
@@ -102,6 +104,7 @@ class ShipBot:
         handlers = {
             "compare": self.compare, "vs": self.compare, "verdict": self.verdict,
             "search": self.search, "top": self.top, "help": lambda *_: self.help(),
+            "reviews": self.reviews,
             "vote": self.vote, "subscribe": self.subscribe, "unsubscribe": self.unsubscribe,
             "subscriptions": self.list_subscriptions, "shipbot": self._nested,
             "watch": self.watch, "unwatch": self.unwatch, "watching": self.watching,
@@ -236,6 +239,35 @@ class ShipBot:
                     title=f"`{word}` takes one tool; “{_clip(query)}” names {len(matches)}",
                     lines=[f"{n}. {word} {c.label}" if c.command.startswith(word) else
                            f"{n}. {c.label}" for n, c in enumerate(choices[:5], 1)])
+
+    def reviews(self, query: str, ctx: Context) -> Card:
+        """`reviews <tool> [<tool>...]`: each reviewer's score, verdict and remark."""
+        if not query.strip():
+            return error_card("Whose reviews?", "Type `reviews claude`, or `reviews claude "
+                                                "azure` to read them side by side.")
+        whole = self.index.resolve(query, self._learned(ctx))
+        if whole.ok and whole.best is not None:
+            return self.reviews_ids([whole.best.tool_id])
+        found = resolve_tools(self.index, query, self._learned(ctx))
+        if len(found.parts) < 2:
+            return did_you_mean(whole, lambda tid: f"reviews {tid}",
+                                lambda tid: f"reviews {self._typable(tid)}")
+        resolved = {p.best.tool_id for p in found.parts if p.ok and p.best}
+        for position, part in enumerate(found.parts):
+            if not part.ok:
+                return did_you_mean(part, _replace_part(found.parts, position, word="reviews"),
+                                    _replace_part(found.parts, position, self._typable,
+                                                  word="reviews"), exclude=resolved)
+        return self.reviews_ids(list(dict.fromkeys(found.tool_ids))[:MAX_TOOLS])
+
+    def reviews_ids(self, ids: list[str]) -> Card:
+        """The reviews card for known tool ids (also what a card's Reviews button shows)."""
+        tools = self.store.catalog.tools(ids)
+        ordered = [tools[i] for i in ids if i in tools]
+        if not ordered:
+            return error_card("That tool is no longer in the catalog.",
+                              "Run the command again, e.g. `reviews claude`.")
+        return reviews_card(ordered)
 
     def verdict_id(self, tool_id: str) -> Card:
         """The verdict card for a known tool id."""
@@ -628,14 +660,15 @@ class ShipBot:
 
 
 def _replace_part(parts: tuple[Resolution, ...], position: int,
-                  name_of: Callable[[str], str] = str) -> Callable[[str], str]:
+                  name_of: Callable[[str], str] = str,
+                  word: str = "compare") -> Callable[[str], str]:
     """The compare command with one name swapped for a candidate, the others kept; each
     resolved tool written as `name_of(id)` (the id by default: exact, for buttons)."""
     names = [p.best.tool_id if p.ok and p.best else p.query for p in parts]
     resolved = {n for n, p in enumerate(parts) if p.ok and p.best}
 
     def command(tool_id: str) -> str:
-        return "compare " + " vs ".join(
+        return f"{word} " + " vs ".join(
             name_of(tool_id) if n == position else name_of(x) if n in resolved else x
             for n, x in enumerate(names))
     return command

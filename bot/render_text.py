@@ -29,6 +29,13 @@ def render_text(card: Card, width: int = WIDTH) -> str:
     if card.scorecard:
         out.append("")
         out += _scorecard(card, width)
+    for row in card.reviews:
+        out.append("")
+        out.append(row.persona)
+        for entry in row.entries:
+            out += _wrap(entry.head, width, "  ", "    ")
+            if entry.text:
+                out += _wrap(entry.text, width, "    ", "    ")
     if card.recommendation:
         rec = card.recommendation
         out.append("")

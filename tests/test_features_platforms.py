@@ -176,7 +176,7 @@ def test_discord_watch_is_private_and_the_alert_is_a_dm(drig: DiscordRig, bot: S
     dm_channel = next(c for c, u in drig.fake.dm_channels.items() if u == 42)
     (post,) = drig.fake.of("POST", rf"^/channels/{dm_channel}/messages$")
     assert "Watched Tool vs New Tool" in _embed_text(post.body)
-    assert ["Ship Watched Tool", "Ship New Tool"] == [
+    assert ["Ship Watched Tool", "Ship New Tool", "Reviews"] == [
         b["label"] for b in post.body["components"][0]["components"]]
 
 
@@ -192,7 +192,7 @@ def test_discord_vote_buttons_toggle_and_share_one_vote_with_reactions(
     message = drig.fake.messages[message_id]
     buttons = message["components"][0]["components"]
     assert [("Ship Claude 4 API", "shipbot:vote:0:ship"),
-            ("Ship Azure AI Foundry", "shipbot:vote:1:ship")] == [
+            ("Ship Azure AI Foundry", "shipbot:vote:1:ship"), ("Reviews", "shipbot:reviews")] == [
         (b["label"], b["custom_id"]) for b in buttons]
 
     token = _press(drig.fake, message, "shipbot:vote:1:ship", uid=42)
@@ -229,9 +229,13 @@ def test_discord_vote_buttons_work_after_a_restart(fake_discord: FakeDiscord, bo
                                                      refresh_delay=0.3,
                                                      guild_ready_timeout=0.1)).start()
     try:
-        assert ["Ship", "Skip"] == [b["label"] for b in message["components"][0]["components"]]
+        assert ["Ship", "Skip", "Reviews"] == [b["label"] for b in message["components"][0]["components"]]
         _press(fake_discord, message, "shipbot:vote:0:skip", uid=77)
         assert fake_discord.wait_for(lambda: bot.store.votes.community([AZURE])[AZURE] == (0, 1))
+        # the Reviews button too: the card's tools are read from the store, on any replica
+        token = _press(fake_discord, message, "shipbot:reviews", uid=77)
+        reply = fake_discord.callbacks(token)[0]["data"]
+        assert reply["flags"] & 64 and "Reviews: Azure AI Foundry" == reply["embeds"][0]["title"]
     finally:
         second.stop()
 
@@ -293,4 +297,4 @@ def test_discord_weekly_subscription_and_reminder(drig: DiscordRig, bot: ShipBot
     assert drig.fake.wait_for(lambda: any("Time to revisit decision #1" in _embed_text(p.body)
                                           for p in posts()))
     reminder = next(p.body for p in posts() if "Time to revisit" in _embed_text(p.body))
-    assert ["Ship", "Skip"] == [b["label"] for b in reminder["components"][0]["components"]]
+    assert ["Ship", "Skip", "Reviews"] == [b["label"] for b in reminder["components"][0]["components"]]

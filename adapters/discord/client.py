@@ -21,7 +21,7 @@ from adapters.discord.embeds import (
     emoji_meaning,
     render_embed,
 )
-from adapters.discord.views import ChoiceView, VoteButton, vote_view
+from adapters.discord.views import ChoiceView, ReviewsButton, VoteButton, vote_view
 from adapters.healing import heal_cards, recent_since
 from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
@@ -98,7 +98,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
     async def setup_hook(self) -> None:
         """Answer vote buttons on any card; sync commands: to DISCORD_GUILD_ID instantly while
         developing, else globally."""
-        self.add_dynamic_items(VoteButton)
+        self.add_dynamic_items(VoteButton, ReviewsButton)
         guild = discord.Object(id=self.settings.discord_guild_id) \
             if self.settings.discord_guild_id else None
         if guild is not None:
@@ -213,6 +213,21 @@ class ShipbotDiscord(discord.AutoShardedClient):
         await interaction.response.defer()  # the card's counts change when it is refreshed
         if changed:
             self.refresher.touch((ref.channel, ref.message_id))
+
+    async def reviews_button(self, interaction: discord.Interaction) -> None:
+        """A card's Reviews button: the remarks on its tools, to the presser alone."""
+        message = interaction.message
+        if message is None:
+            return
+        ref = await asyncio.to_thread(self.core.store.cards.card_at, PLATFORM,
+                                      str(message.channel.id), str(message.id))
+        if ref is None:
+            await self.tell(interaction, "I no longer know this card; run the command again, "
+                                         "or type `/reviews`.")
+            return
+        card = await asyncio.to_thread(self.core.reviews_ids, list(ref.tool_ids))
+        await interaction.response.send_message(embed=render_embed(card), ephemeral=True,
+                                                allowed_mentions=NO_PINGS)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """A reaction added to one of our cards is a vote."""

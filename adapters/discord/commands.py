@@ -67,6 +67,13 @@ def register(tree: app_commands.CommandTree, client: ShipbotDiscord) -> None:
     async def verdict(interaction: discord.Interaction, tool: str) -> None:
         await client.run_command(interaction, f"verdict {tool}")
 
+    @tree.command(name="reviews", description="Each reviewer's score, verdict and remark")
+    @app_commands.describe(tool="The tool", other="Optional second tool, side by side")
+    @app_commands.autocomplete(tool=tools_ac, other=tools_ac)
+    async def reviews(interaction: discord.Interaction, tool: str, other: str | None = None) -> None:
+        await client.run_command(interaction, "reviews " + " vs ".join(
+            n for n in (tool, other) if n))
+
     @tree.command(name="search", description="Find tools by name")
     @app_commands.describe(query="Words in the tool's name")
     async def search(interaction: discord.Interaction, query: str) -> None:

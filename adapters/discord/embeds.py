@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import discord
 
-from bot.cards import Card, Column, column_facts, score_cells
+from bot.cards import (
+    Card,
+    Column,
+    ReviewRow,
+    column_facts,
+    cut_at_word,
+    score_cells,
+    scorecard_heads,
+)
 
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
@@ -56,6 +64,12 @@ def render_embed(card: Card) -> discord.Embed:
     if card.scorecard:
         embed.add_field(name="Reviewer scorecard", value=trim(_scorecard(card), MAX_FIELD_VALUE),
                         inline=False)
+    if card.reviews:
+        per_entry = _review_budget(card)
+        for row in card.reviews[:20]:
+            embed.add_field(name=trim(safe(row.persona), MAX_FIELD_NAME),
+                            value=trim(_review_value(row, per_entry), MAX_FIELD_VALUE),
+                            inline=False)
     if card.recommendation:
         rec = card.recommendation
         embed.add_field(name=trim(f"🏆 {safe(rec.heading)}", MAX_FIELD_NAME),
@@ -84,11 +98,41 @@ def _column_value(column: Column) -> str:
 
 
 def _scorecard(card: Card) -> str:
-    rows = []
+    heads = scorecard_heads(card)
+    rows = [f"*{safe(heads)}*"] if heads else []
     for row in card.scorecard:
         prefers = f" → {safe(row.prefers)}" if row.prefers and len(row.scores) > 1 else ""
         rows.append(f"**{safe(row.persona)}** {score_cells(row)}{prefers}")
     return "\n".join(rows)
+
+
+def _review_budget(card: Card) -> int:
+    """How many characters each remark may keep: a field holds 1,024, an embed 6,000 in all."""
+    entries = max(len(card.reviews[0].entries), 1)
+    per_field = (MAX_FIELD_VALUE - 60 * entries) // entries
+    room = MAX_TOTAL - len(card.title) - len(card.footer) - 400
+    per_total = (room - len(card.reviews) * (60 * entries + 20)) // (len(card.reviews) * entries)
+    return max(min(per_field, per_total), 40)
+
+
+def _review_value(row: ReviewRow, budget: int) -> str:
+    """`**Tool** — 88/100 · ship` then the remark, whole where it fits, else cut at a word."""
+    lines = []
+    for entry in row.entries:
+        lines.append(f"**{safe(entry.head)}**")
+        if entry.text:
+            lines.append(_escaped_within(entry.text, budget))
+    return "\n".join(lines)
+
+
+def _escaped_within(text: str, budget: int) -> str:
+    """The remark escaped for markdown and at most `budget` characters, cut at a word."""
+    limit = budget
+    shown = safe(cut_at_word(text, limit))
+    while len(shown) > budget and limit > 20:  # escapes lengthened it: cut a little more
+        limit -= len(shown) - budget
+        shown = safe(cut_at_word(text, limit))
+    return shown
 
 
 def _fit_total(embed: discord.Embed) -> discord.Embed:

@@ -65,6 +65,25 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                                              self.choice)
 
 
+class ReviewsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"shipbot:reviews"):
+    """The Reviews button: the reviewers' remarks on the card's tools, privately. The card is
+    the message it sits on (its tools are in the store), so any replica answers, after restarts."""
+
+    def __init__(self) -> None:
+        super().__init__(discord.ui.Button(label="Reviews", style=discord.ButtonStyle.secondary,
+                                           custom_id="shipbot:reviews"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> ReviewsButton:
+        """Rebuild the button from a press on any card."""
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Answer with the reviews card, ephemeral."""
+        await interaction.client.reviews_button(interaction)  # type: ignore[attr-defined]
+
+
 def vote_view(card: Card) -> discord.ui.View:
     """The buttons under a public card: one per tool on a compare card, Ship and Skip on a
     verdict card. Made only of dynamic items, so discord.py keeps no view per message."""
@@ -75,4 +94,6 @@ def vote_view(card: Card) -> discord.ui.View:
     elif card.kind == "verdict":
         view.add_item(VoteButton(0, "ship", "Ship"))
         view.add_item(VoteButton(0, "skip", "Skip"))
+    if card.kind in ("compare", "verdict"):
+        view.add_item(ReviewsButton())
     return view

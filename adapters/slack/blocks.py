@@ -6,7 +6,15 @@ import json
 import re
 from typing import Any
 
-from bot.cards import Card, Column, column_facts, score_cells
+from bot.cards import (
+    Card,
+    Column,
+    ReviewRow,
+    column_facts,
+    cut_at_word,
+    score_cells,
+    scorecard_heads,
+)
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000  # section text
@@ -61,6 +69,8 @@ def render(card: Card) -> tuple[list[Block], str]:
     if card.scorecard:
         blocks.append({"type": "divider"})
         blocks.append({"type": "section", "text": mrkdwn(_scorecard(card))})
+    for row in card.reviews[:40]:
+        blocks.append({"type": "section", "text": mrkdwn(_reviews(row))})
     if card.recommendation:
         rec = card.recommendation
         blocks.append({"type": "section", "text": mrkdwn(
@@ -109,20 +119,41 @@ def _field(column: Column, lettered: bool) -> dict[str, Any]:
 
 
 def _scorecard(card: Card) -> str:
-    rows = ["*Reviewer scorecard*"]
+    heads = scorecard_heads(card)
+    rows = ["*Reviewer scorecard*"] + ([f"_{escape(heads)}_"] if heads else [])
     for row in card.scorecard:
         prefers = f" → {escape(row.prefers)}" if row.prefers and len(row.scores) > 1 else ""
         rows.append(f"*{escape(row.persona)}*: {score_cells(row)}{prefers}")
     return "\n".join(rows)
 
 
+def _reviews(row: ReviewRow) -> str:
+    """One reviewer's section: each tool's score line and remark, whole where the section's
+    3,000 characters allow, else each remark cut at a word with a marker."""
+    heads = [f"*{escape(e.head)}*" for e in row.entries]
+    fixed = len(escape(row.persona)) + 4 + sum(len(h) + 2 for h in heads)
+    budget = (MAX_TEXT - fixed) // max(len(row.entries), 1)
+    lines = [f"*{escape(row.persona)}*"]
+    for head, entry in zip(heads, row.entries, strict=True):
+        lines.append(head)
+        if entry.text:
+            text = escape(cut_at_word(entry.text, budget))
+            while len(text) > budget:  # escapes lengthened it: cut a little more
+                text = escape(cut_at_word(entry.text, budget - (len(text) - budget)))
+            lines.append(text)
+    return "\n".join(lines)
+
+
 def _buttons(card: Card) -> list[Block]:
+    # The tools' ids travel in the Reviews button, so any replica answers it, after restarts.
+    reviews = _button("Reviews", "reviews", {"tool_ids": card.tool_ids})
     if card.kind == "compare":
-        return [_button(f"Ship {c.short_name}", f"vote_{i}", {"pos": i, "choice": "ship"})
-                for i, c in enumerate(card.columns[:5])]
+        return [*(_button(f"Ship {c.short_name}", f"vote_{i}", {"pos": i, "choice": "ship"})
+                  for i, c in enumerate(card.columns[:4])), reviews]
     if card.kind == "verdict":
         return [_button("Ship", "vote_ship", {"pos": 0, "choice": "ship"}, style="primary"),
-                _button("Skip", "vote_skip", {"pos": 0, "choice": "skip"}, style="danger")]
+                _button("Skip", "vote_skip", {"pos": 0, "choice": "skip"}, style="danger"),
+                reviews]
     return [_button(c.label, f"choose_{n}", {"command": c.command, "tool_id": c.tool_id,
                                              "typed": c.typed})
             for n, c in enumerate(card.choices[:5])]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.blocks import render
 from bot.cards import Choice
 
 if TYPE_CHECKING:
@@ -64,6 +65,25 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
     app.action(re.compile(r"^shipbot_choose_"))(ack=_ack, lazy=[adapter.track(choose)])
+
+    async def reviews(body: dict[str, Any], respond: Respond) -> None:
+        """A card's Reviews button: the reviewers' remarks, to the presser alone."""
+        try:
+            value = json.loads(body["actions"][0]["value"])
+            ids = [str(i) for i in value["tool_ids"]][:4]
+        except (KeyError, IndexError, TypeError, ValueError):
+            log.warning("reviews button with a malformed value: skipped")
+            await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+            return
+        try:
+            blocks, text = render(await adapter.run(bot.reviews_ids, ids))
+            await respond(blocks=blocks, text=text, response_type="ephemeral",
+                          replace_original=False)
+        except Exception:
+            log.exception("reviews button failed")
+            await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
+
+    app.action("shipbot_reviews")(ack=_ack, lazy=[adapter.track(reviews)])
 
     async def vote_button(ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                           respond: Respond) -> None:
