@@ -151,3 +151,43 @@ def test_publish_says_one_sentence_per_comparison(tmp_path: Path) -> None:
     assert done.splitlines()[-1] == "Queued 0 deliveries."
     again = CliRunner().invoke(cli, ["--db", db, "publish", str(page)]).output
     assert ["Nothing new or changed: no deliveries queued."] == again.splitlines()
+
+
+def test_ctrl_d_ends_the_console_on_a_fresh_line(tmp_path: Path) -> None:
+    """At a real terminal (a pseudo-terminal here), Ctrl-D leaves the shell's prompt on a line
+    of its own."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+    import time
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "HOME": str(tmp_path), "TERM": "dumb"}
+    proc = subprocess.Popen([sys.executable, "-m", "shipbot", "--db", str(tmp_path / "a.db"),
+                             "console"], stdin=secondary, stdout=secondary, stderr=secondary,
+                            env=env, close_fds=True)
+    os.close(secondary)
+    seen = b""
+    deadline = time.monotonic() + 30
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([primary], [], [], 0.2)
+            if ready:
+                try:
+                    seen += os.read(primary, 4096)
+                except OSError:
+                    return
+    try:
+        read_until(b"shipbot> ")
+        os.write(primary, b"\x04")  # Ctrl-D
+        assert 0 == proc.wait(timeout=30)
+        read_until(b"\n" * 99)  # whatever is left, to the deadline or the end
+    finally:
+        proc.kill()
+        os.close(primary)
+    assert seen.rstrip(b" ").endswith(b"shipbot> \r\n") or seen.endswith(b"\n"), seen[-40:]
+    assert not seen.endswith(b"shipbot> ")
