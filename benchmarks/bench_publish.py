@@ -54,7 +54,7 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
             "?, '{}', 'everything', 'bench', ?, 1, '', 0)",
             ([f"C{n:06d}", utcnow()] for n in range(subscriptions)))
     start = time.perf_counter()
-    result = publish_files(bot, [new_verdict(tmp, "bench-one")])
+    result = publish_files(bot.cards, [new_verdict(tmp, "bench-one")])
     elapsed = time.perf_counter() - start
     print(f"publish: 1 verdict -> {result.queued} deliveries queued in {elapsed:.3f} s", flush=True)
 

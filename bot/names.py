@@ -178,3 +178,9 @@ def vendor_keys(vendor: str) -> list[str]:
     if len(vendor_norm.split()) > 1 and first and len(first[0]) >= 3 and first[0] not in GENERIC:
         out.append(first[0])
     return [w for n, w in enumerate(out) if w and w not in out[:n]]
+
+
+def clip(text: str, width: int = 60) -> str:
+    """Typed text quoted back in an answer: spaces collapsed, cut to `width` with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

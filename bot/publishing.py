@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.cards import Card
-from bot.commands import ShipBot
+from bot.assembly import CardMaker
 from bot.filters import SubscriptionFilter
 from bot.importer import ImportFileError, merge_bundles, read_files
 from bot.models import Bundle, Tool
@@ -43,19 +43,19 @@ class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
 
-def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False,
+def publish_files(maker: CardMaker, paths: Iterable[Path], dry_run: bool = False,
                   allow_removals: bool = False) -> PublishResult:
     """Import the files and queue deliveries for every new or changed verdict, atomically."""
-    merged = merge_bundles(bot.store, read_files(paths))
+    merged = merge_bundles(maker.store, read_files(paths))
     result = PublishResult()
     try:
-        with bot.store.transaction():
-            before = _picks(bot, merged)
-            result.imported = bot.store.catalog.import_bundle(merged,
+        with maker.store.transaction():
+            before = _picks(maker, merged)
+            result.imported = maker.store.catalog.import_bundle(merged,
                                                               allow_removals=allow_removals)
-            result.announcements = _announce(bot, merged, result.imported, before)
+            result.announcements = _announce(maker, merged, result.imported, before)
             for item in result.announcements:
-                _queue(bot, item)
+                _queue(maker, item)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -65,13 +65,13 @@ def publish_files(bot: ShipBot, paths: Iterable[Path], dry_run: bool = False,
     return result
 
 
-def _picks(bot: ShipBot, bundle: Bundle) -> dict[tuple[str, ...], str | None]:
+def _picks(maker: CardMaker, bundle: Bundle) -> dict[tuple[str, ...], str | None]:
     """The current pick of each comparison in the bundle that is stored already."""
     out: dict[tuple[str, ...], str | None] = {}
     for comparison in bundle.comparisons:
         ids = tuple(comparison.tools)
-        if bot.store.catalog.comparison_source(ids) is not None:
-            card = bot.compare_ids(list(ids))
+        if maker.store.catalog.comparison_source(ids) is not None:
+            card = maker.compare(list(ids))
             out[ids] = card.recommendation.pick_id if card.recommendation else None
     return out
 
@@ -80,7 +80,7 @@ def _picks(bot: ShipBot, bundle: Bundle) -> dict[tuple[str, ...], str | None]:
 DM_PLATFORMS = ("slack", "discord")
 
 
-def _alert_watchers(bot: ShipBot, ids: tuple[str, ...], card: Card, imported: ImportResult,
+def _alert_watchers(maker: CardMaker, ids: tuple[str, ...], card: Card, imported: ImportResult,
                     before: dict[tuple[str, ...], str | None]) -> tuple[tuple[str, str, str], ...]:
     """Who watching these tools gets this card: when the comparison (or a lone tool's verdict)
     is new, or its pick or any panel verdict changed. A plain re-publish tells no one."""
@@ -92,10 +92,10 @@ def _alert_watchers(bot: ShipBot, ids: tuple[str, ...], card: Card, imported: Im
     news = news or any(t in imported.verdict_changes for t in ids)
     if not news:
         return ()
-    return tuple(w for w in bot.store.watches.watchers(ids) if w[0] in DM_PLATFORMS)
+    return tuple(w for w in maker.store.watches.watchers(ids) if w[0] in DM_PLATFORMS)
 
 
-def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult,
+def _announce(maker: CardMaker, bundle: Bundle, imported: ImportResult,
               before: dict[tuple[str, ...], str | None]) -> list[Announcement]:
     """Compare cards for touched comparisons, verdict cards for touched tools outside them."""
     touched = set(imported.added) | set(imported.changed)
@@ -109,18 +109,18 @@ def _announce(bot: ShipBot, bundle: Bundle, imported: ImportResult,
             covered |= set(comparison.tools)
     subjects += [("verdict", (t.id,)) for t in bundle.tools if t.id in touched - covered]
     filters = [(sid, SubscriptionFilter.model_validate_json(raw))
-               for sid, raw in bot.store.subscriptions.filters()]
-    version = bot.store.catalog.catalog_version()
+               for sid, raw in maker.store.subscriptions.filters()]
+    version = maker.store.catalog.catalog_version()
     out = []
     for kind, ids in dict.fromkeys(subjects):
-        tools = bot.store.catalog.tools(ids)
-        card = bot.compare_ids(list(ids)) if kind == "compare" else bot.verdict_id(ids[0])
+        tools = maker.store.catalog.tools(ids)
+        card = maker.compare(list(ids)) if kind == "compare" else maker.verdict(ids[0])
         card.notice = _notice(tools, imported)
         card.ephemeral = False
         matched = tuple(sid for sid, f in filters
                         if any(f.matches(t) for t in tools.values()))
         out.append(Announcement(f"{kind}:{'+'.join(ids)}@{version}", ids, card, matched,
-                                _alert_watchers(bot, ids, card, imported, before)))
+                                _alert_watchers(maker, ids, card, imported, before)))
     return out
 
 
@@ -134,17 +134,17 @@ def _notice(tools: dict[str, Tool], imported: ImportResult) -> str:
     return "Updated verdict"
 
 
-def _queue(bot: ShipBot, item: Announcement) -> None:
+def _queue(maker: CardMaker, item: Announcement) -> None:
     """Store the card once and one pending delivery per matching subscription; the watchers'
     direct messages go out as their own publication (same card, no channel's decisions)."""
     card_json = item.card.model_dump_json()
-    bot.store.outbox.queue(item.subject, item.tool_ids, card_json, item.subscription_ids)
+    maker.store.outbox.queue(item.subject, item.tool_ids, card_json, item.subscription_ids)
     if item.watchers:
-        bot.store.outbox.queue_to(f"watch:{item.subject}", item.tool_ids, card_json,
+        maker.store.outbox.queue_to(f"watch:{item.subject}", item.tool_ids, card_json,
                                   [(p, w, u, "dm") for p, w, u in item.watchers])
 
 
-def describe(result: PublishResult, bot: ShipBot, dry_run: bool = False) -> list[str]:
+def describe(result: PublishResult, maker: CardMaker, dry_run: bool = False) -> list[str]:
     """Lines for the CLI: one sentence per comparison announced (and the channels it goes
     to), then the total; a dry run says `would` throughout."""
     if not result.announcements:
@@ -158,7 +158,7 @@ def describe(result: PublishResult, bot: ShipBot, dry_run: bool = False) -> list
                      f"{_count(len(item.subscription_ids), 'subscribed channel')} and "
                      f"{_count(len(item.watchers), 'watcher')}.")
         for sid in item.subscription_ids[:50]:
-            sub = bot.store.subscriptions.get(sid)
+            sub = maker.store.subscriptions.get(sid)
             if sub:
                 lines.append(f"  #{sid} {sub.platform} {sub.workspace}/{sub.channel} "
                              f"({sub.filter_text})")

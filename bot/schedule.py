@@ -9,21 +9,21 @@ import logging
 from datetime import UTC, datetime
 
 from bot.cards import Card
-from bot.commands import ShipBot
+from bot.assembly import CardMaker
 from bot.digest import DigestTime, digest_card, matches
-from bot.store import Decision
+from bot.store import ChannelDecision
 
 log = logging.getLogger(__name__)
 
 
-def queue_due(bot: ShipBot, platform: str, digest_at: DigestTime,
+def queue_due(maker: CardMaker, platform: str, digest_at: DigestTime,
               now: datetime | None = None) -> int:
     """Queue the digests and reminders now due on one platform; returns how many."""
     now = now or datetime.now(UTC)
-    return queue_digests(bot, now, platform, digest_at) + queue_reminders(bot, platform, now)
+    return queue_digests(maker, now, platform, digest_at) + queue_reminders(maker, platform, now)
 
 
-def queue_digests(bot: ShipBot, now: datetime, platform: str | None = None,
+def queue_digests(maker: CardMaker, now: datetime, platform: str | None = None,
                   digest_at: DigestTime | None = None) -> int:
     """Queue each due weekly subscription's digest: every comparison published or changed
     since its last digest that its filter takes. Without `digest_at` every weekly subscription
@@ -33,20 +33,20 @@ def queue_digests(bot: ShipBot, now: datetime, platform: str | None = None,
     before = digest_at.last(now).isoformat(timespec="microseconds") if digest_at else until
     lines: dict[tuple[str, ...], str] = {}  # one summary line per comparison, for all subs
     queued = 0
-    for sub in bot.store.subscriptions.weekly(platform, before):
+    for sub in maker.store.subscriptions.weekly(platform, before):
         items = []
-        for ids, _changed in bot.store.catalog.changed_since(sub.digest_at, until):
-            tools = bot.store.catalog.tools(ids)
+        for ids, _changed in maker.store.catalog.changed_since(sub.digest_at, until):
+            tools = maker.store.catalog.tools(ids)
             if len(tools) == len(ids) and matches(sub.filter_json, list(tools.values())):
                 if ids not in lines:
-                    lines[ids] = _summary(bot.compare_ids(list(ids)))
+                    lines[ids] = _summary(maker.compare(list(ids)))
                 items.append(lines[ids])
-        with bot.store.transaction():
-            if not bot.store.subscriptions.digested(sub.id, sub.digest_at, until):
+        with maker.store.transaction():
+            if not maker.store.subscriptions.digested(sub.id, sub.digest_at, until):
                 continue  # another replica took this digest
             if items:
                 card = digest_card(items, len(items), sub.digest_at)
-                bot.store.outbox.queue(f"digest:{sub.id}@{until}", (), card.model_dump_json(),
+                maker.store.outbox.queue(f"digest:{sub.id}@{until}", (), card.model_dump_json(),
                                        [sub.id])
                 queued += 1
     return queued
@@ -60,32 +60,32 @@ def _summary(card: Card) -> str:
     return f"{card.title}: {rec.heading[:1].lower()}{rec.heading[1:]}"
 
 
-def queue_reminders(bot: ShipBot, platform: str, now: datetime) -> int:
+def queue_reminders(maker: CardMaker, platform: str, now: datetime) -> int:
     """Queue one reminder, with the current card, per decision whose revisit date has come."""
     queued = 0
-    for decision in bot.store.decisions.due(platform, now.date().isoformat()):
-        card = reminder_card(bot, decision)
-        with bot.store.transaction():
-            if not bot.store.decisions.reminded(decision.id):
+    for decision in maker.store.decisions.due(platform, now.date().isoformat()):
+        card = reminder_card(maker, decision)
+        with maker.store.transaction():
+            if not maker.store.decisions.reminded(decision.id):
                 continue  # another replica queued it
             if card is None:
                 log.warning("decision #%d names a tool no longer in the catalog: no reminder",
                             decision.id)
                 continue
-            bot.store.outbox.queue_to(
+            maker.store.outbox.queue_to(
                 f"reminder:{decision.id}", decision.tool_ids, card.model_dump_json(),
                 [(decision.platform, decision.workspace, decision.channel, "channel")])
             queued += 1
     return queued
 
 
-def reminder_card(bot: ShipBot, decision: Decision) -> Card | None:
+def reminder_card(maker: CardMaker, decision: ChannelDecision) -> Card | None:
     """The decision's current card, saying it is time to look again; None if a tool is gone."""
     ids = list(decision.tool_ids)
-    if len(bot.store.catalog.tools(ids)) < len(ids):
+    if len(maker.store.catalog.tools(ids)) < len(ids):
         return None
-    card = bot.compare_ids(ids) if len(ids) > 1 else bot.verdict_id(ids[0])
-    card = bot.for_channel(card, decision.platform, decision.workspace, decision.channel)
+    card = maker.compare(ids) if len(ids) > 1 else maker.verdict(ids[0])
+    card = maker.for_channel(card, decision.platform, decision.workspace, decision.channel)
     card.notice = (f"Time to revisit decision #{decision.id}, made on "
                    f"{decision.decided_at[:10]}: here is the card as it stands today.")
     card.ephemeral = False

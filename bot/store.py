@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.storage.cards import CardMessages, CardRef
-from bot.storage.catalog import Catalog, ImportResult, utcnow
-from bot.storage.decisions import Decision, Decisions
+from bot.storage.catalog import Catalog, ImportResult
+from bot.storage.clock import utcnow
+from bot.storage.decisions import ChannelDecision, Decisions
 from bot.storage.engine import Engine, StoreError, is_url, open_engine
 from bot.storage.migrations import MIGRATIONS, migrate
 from bot.storage.installations import Installations
@@ -27,7 +28,8 @@ from bot.storage.subscriptions import Subscriptions
 from bot.storage.votes import Votes
 from bot.storage.watches import Watches
 
-__all__ = ["SCHEMA_VERSION", "CardRef", "Decision", "ImportResult", "Store", "StoreError",
+__all__ = ["SCHEMA_VERSION", "CardRef", "ChannelDecision", "ImportResult", "Store",
+           "StoreError",
            "utcnow"]
 
 SCHEMA_VERSION = len(MIGRATIONS)

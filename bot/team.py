@@ -9,7 +9,7 @@ from datetime import date
 
 from bot.cards import Card
 from bot.names import printable
-from bot.store import Decision, Store
+from bot.store import ChannelDecision, Store
 
 MAX_REASON = 300
 MAX_OVER = 3  # a card compares at most four tools
@@ -64,23 +64,34 @@ def parse_decide(text: str) -> DecideRequest:
         text = text[:found.start()]
     reason = ""
     if found := _BECAUSE.search(text):
-        reason = " ".join(printable(text[found.end():]).split())
+        reason = text[found.end():]
         text = text[:found.start()]
-        if not reason:
+        if not reason.strip():
             raise DecideError("`because` needs a reason after it.")
-        if len(reason) > MAX_REASON:
-            raise DecideError(f"Keep the reason under {MAX_REASON} characters "
-                              f"(it has {len(reason)}).")
     tool, *rest = _OVER.split(text.strip(), maxsplit=1)
     over = [n.strip() for n in rest[0].split(",")] if rest else []
-    if not tool.strip() or any(not n for n in over):
+    if any(not n for n in over):
+        raise DecideError("Which tool did the channel decide on? " + DECIDE_USAGE)
+    return decide_request(tool, over, reason, revisit)
+
+
+def decide_request(tool: str, over: list[str], reason: str = "",
+                   revisit: date | None = None) -> DecideRequest:
+    """A decision's parts checked, however they were typed (one sentence, or Discord's
+    options): a tool, at most MAX_OVER others, a reason under MAX_REASON characters."""
+    reason = " ".join(printable(reason).split())
+    over = [" ".join(n.split()) for n in over if n.strip()]
+    if not tool.strip():
         raise DecideError("Which tool did the channel decide on? " + DECIDE_USAGE)
     if len(over) > MAX_OVER:
         raise DecideError(f"A decision names at most {MAX_OVER} tools it was chosen over.")
-    return DecideRequest(tool.strip(), over, reason, revisit)
+    if len(reason) > MAX_REASON:
+        raise DecideError(f"Keep the reason under {MAX_REASON} characters "
+                          f"(it has {len(reason)}).")
+    return DecideRequest(" ".join(tool.split()), over, reason, revisit)
 
 
-def decision_line(decision: Decision, names: dict[str, str]) -> str:
+def decision_line(decision: ChannelDecision, names: dict[str, str]) -> str:
     """`This channel shipped Claude 4 API over Azure AI Foundry on 2026-11-25: cheaper`."""
     line = f"This channel shipped {names.get(decision.tool_id, decision.tool_id)}"
     if decision.over_ids:

@@ -176,10 +176,10 @@ def publish(env: Env, files: tuple[Path, ...], dry_run: bool, allow_removals: bo
 
     bot = env.bot()
     try:
-        result = publish_files(bot, files, dry_run=dry_run, allow_removals=allow_removals)
+        result = publish_files(bot.cards, files, dry_run=dry_run, allow_removals=allow_removals)
     except ImportFileError as exc:
         raise click.ClickException(f"{exc}\nNothing was published.") from exc
-    for line in describe(result, bot, dry_run):
+    for line in describe(result, bot.cards, dry_run):
         click.echo(line)
 
 
@@ -229,7 +229,7 @@ def digest(env: Env, now: bool) -> None:
                                f"SHIPBOT_DIGEST_AT ({env.settings.digest_time()}); type "
                                "`shipbot digest --now` to queue what is pending at once.")
     bot = env.bot()
-    queued = queue_digests(bot, datetime.now(UTC))
+    queued = queue_digests(bot.cards, datetime.now(UTC))
     click.echo(f"Queued {queued} digest{'' if queued == 1 else 's'}; the running dispatchers "
                "post them.")
 

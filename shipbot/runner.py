@@ -121,7 +121,7 @@ async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, r
 
 def _due(bot: ShipBot, platform: str, settings: Settings) -> Callable[[], int]:
     """What each dispatcher pass queues first: the platform's due digests and reminders."""
-    return functools.partial(queue_due, bot, platform, settings.digest_time())
+    return functools.partial(queue_due, bot.cards, platform, settings.digest_time())
 
 
 def _start_discord(bot: ShipBot, settings: Settings, rate: float,

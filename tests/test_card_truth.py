@@ -25,7 +25,7 @@ def _days_ago(days: int) -> str:
 def test_a_date_from_the_data_is_published_else_added(bot: ShipBot, tmp_path: Path) -> None:
     from bot.publishing import publish_files
 
-    publish_files(bot, [comparison_file(tmp_path, "a", {"old-one": 80, "old-two": 70},
+    publish_files(bot.cards, [comparison_file(tmp_path, "a", {"old-one": 80, "old-two": 70},
                                         published="2025-01-10")])
     assert bot.handle("compare old one vs old two", slack()).footer.startswith(
         "Stale · Published 2025-01-10")
@@ -38,7 +38,7 @@ def test_a_date_from_the_data_is_published_else_added(bot: ShipBot, tmp_path: Pa
 def test_tools_never_compared_together_say_so(bot: ShipBot, tmp_path: Path) -> None:
     from bot.publishing import publish_files
 
-    publish_files(bot, [comparison_file(tmp_path, "a", {"tool-one": 80, "tool-two": 70},
+    publish_files(bot.cards, [comparison_file(tmp_path, "a", {"tool-one": 80, "tool-two": 70},
                                         published=_days_ago(3))])
     card = bot.handle("compare claude vs tool one", slack())
     assert "compare" == card.kind
@@ -50,18 +50,18 @@ def test_age_comes_from_the_newest_verdict_and_dates_are_recomputed(
         bot: ShipBot, tmp_path: Path) -> None:
     from bot.publishing import publish_files
 
-    publish_files(bot, [comparison_file(tmp_path, "old", {"tool-one": 80, "tool-two": 70},
+    publish_files(bot.cards, [comparison_file(tmp_path, "old", {"tool-one": 80, "tool-two": 70},
                                         published="2024-01-10")])
     assert any("Tool One" in x and "stale" in x for x in bot.handle("top", slack()).lines)
     # republished yesterday in a new comparison: a day old, not "686 days old · stale"
-    publish_files(bot, [comparison_file(tmp_path, "new", {"tool-one": 80, "tool-three": 60},
+    publish_files(bot.cards, [comparison_file(tmp_path, "new", {"tool-one": 80, "tool-three": 60},
                                         published=_days_ago(1))])
     line = next(x for x in bot.handle("top", slack()).lines if "Tool One" in x)
     assert line.endswith("· 1 day old"), line
     assert "1 day old" in bot.handle("search tool one", slack()).lines[0]
     assert f"Published {_days_ago(1)}" in bot.handle("verdict tool one", slack()).footer
     # a corrected date moves the tool's date either way
-    publish_files(bot, [comparison_file(tmp_path, "fix", {"tool-one": 80, "tool-three": 60},
+    publish_files(bot.cards, [comparison_file(tmp_path, "fix", {"tool-one": 80, "tool-three": 60},
                                         published=_days_ago(10))])
     assert f"Published {_days_ago(10)}" in bot.handle("verdict tool one", slack()).footer
 

@@ -94,20 +94,20 @@ def test_votes_replace_retract_and_show_at_once(bot: ShipBot, store: Store, ctx:
 
 def test_card_vote_on_compare_moves_the_pick(bot: ShipBot, store: Store, ctx: Context) -> None:
     ref = CardRef("test", "T1", "C1", "m1", "compare", (CLAUDE, AZURE))
-    assert bot.card_vote(ctx, ref, 0, "ship", added=True)
-    assert not bot.card_vote(ctx, ref, 0, "ship", added=True)  # a repeat changes nothing
-    assert bot.card_vote(ctx, ref, 1, "ship", added=True)
+    assert bot.voting.card_vote(ctx, ref, 0, "ship", added=True)
+    assert not bot.voting.card_vote(ctx, ref, 0, "ship", added=True)  # a repeat changes nothing
+    assert bot.voting.card_vote(ctx, ref, 1, "ship", added=True)
     assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
-    assert not bot.card_vote(ctx, ref, 0, "ship", added=False)  # old reaction removed: no-op
-    assert bot.card_vote(ctx, ref, 1, "ship", added=False)
+    assert not bot.voting.card_vote(ctx, ref, 0, "ship", added=False)  # old reaction removed: no-op
+    assert bot.voting.card_vote(ctx, ref, 1, "ship", added=False)
     assert {CLAUDE: (0, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
 
 
 def test_card_vote_on_verdict_ship_then_skip(bot: ShipBot, store: Store, ctx: Context) -> None:
     ref = CardRef("test", "T1", "C1", "m2", "verdict", (CLAUDE,))
-    bot.card_vote(ctx, ref, 0, "ship", added=True)
-    bot.card_vote(ctx, ref, 0, "skip", added=True)
-    bot.card_vote(ctx, ref, 0, "ship", added=False)  # removing the old ✅ keeps the ❌
+    bot.voting.card_vote(ctx, ref, 0, "ship", added=True)
+    bot.voting.card_vote(ctx, ref, 0, "skip", added=True)
+    bot.voting.card_vote(ctx, ref, 0, "ship", added=False)  # removing the old ✅ keeps the ❌
     assert {CLAUDE: (0, 1)} == store.votes.community([CLAUDE])
     assert "0 ship / 1 skip" == bot.card_for(ref).columns[0].community_line
 
@@ -166,9 +166,9 @@ def test_index_follows_imports_from_elsewhere(bot: ShipBot, store: Store, ctx: C
 def test_reaction_meanings_per_card_kind(bot: ShipBot, store: Store, ctx: Context) -> None:
     compare = CardRef("test", "T1", "C1", "m3", "compare", (CLAUDE, AZURE))
     verdict = CardRef("test", "T1", "C1", "m4", "verdict", (AZURE,))
-    assert not bot.card_reaction(ctx, compare, "ship", added=True)  # ✅ on a compare card
-    assert not bot.card_reaction(ctx, verdict, 1, added=True)  # 🅱️ on a verdict card
-    assert not bot.card_reaction(ctx, compare, 7, added=True)  # no such column
-    assert bot.card_reaction(ctx, compare, 1, added=True)
-    assert bot.card_reaction(ctx.model_copy(update={"user": "U2"}), verdict, "skip", added=True)
+    assert not bot.voting.card_reaction(ctx, compare, "ship", added=True)  # ✅ on a compare card
+    assert not bot.voting.card_reaction(ctx, verdict, 1, added=True)  # 🅱️ on a verdict card
+    assert not bot.voting.card_reaction(ctx, compare, 7, added=True)  # no such column
+    assert bot.voting.card_reaction(ctx, compare, 1, added=True)
+    assert bot.voting.card_reaction(ctx.model_copy(update={"user": "U2"}), verdict, "skip", added=True)
     assert {AZURE: (1, 1)} == store.votes.community([AZURE])

@@ -21,7 +21,7 @@ def _busy_source(path: Path) -> Store:
     bot.handle("vote claude ship", ctx)
     card = CardRef("slack", "T1", "C1", "1.1", "compare", (CLAUDE, AZURE))
     bot.store.cards.remember_card(card)
-    bot.card_reaction(ctx.model_copy(update={"user": "U2"}), card, 1, added=True, at=5.0)
+    bot.voting.card_reaction(ctx.model_copy(update={"user": "U2"}), card, 1, added=True, at=5.0)
     bot.handle("subscribe", ctx)
     bot.store.outbox.queue("s", [CLAUDE], "{}", [1])
     bot.store.installations.save("slack", "T9", '{"bot_token": "xoxb-9"}')

@@ -91,14 +91,14 @@ def test_discord_watches_follow_the_person_across_servers(bot: ShipBot) -> None:
 
 def test_publish_messages_watchers_only_when_the_news_is_real(bot: ShipBot,
                                                               tmp_path: Path) -> None:
-    publish_files(bot, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
     bot.handle("watch watched tool", slack("U1"))
     bot.handle("watch watched tool", Context(platform="discord", workspace="9", channel="5",
                                              user="42", users_global=True))
     bot.handle("watch watched tool", Context(platform="console", user="me"))  # gets no DMs
     bot.handle("watch claude", slack("U7"))  # not in this comparison
     first = comparison_file(tmp_path, "v1", {"watched-tool": 70, "brand-new-tool": 60})
-    result = publish_files(bot, [first])
+    result = publish_files(bot.cards, [first])
     dms = [r for r in outbox(bot.store) if r["target"] == "dm"]
     assert [("discord", "", "42"), ("slack", "T1", "U1")] == sorted(
         (r["platform"], r["workspace"], r["channel"]) for r in dms)
@@ -108,11 +108,11 @@ def test_publish_messages_watchers_only_when_the_news_is_real(bot: ShipBot,
     assert ("Watched Tool vs Brand New Tool", "Ship Watched Tool") == (
         card["title"], "Ship " + card["recommendation"]["pick_name"])
 
-    publish_files(bot, [first])  # the same again: nothing new, nobody told
+    publish_files(bot.cards, [first])  # the same again: nothing new, nobody told
     assert 2 == len([r for r in outbox(bot.store) if r["target"] == "dm"])
 
     flipped = comparison_file(tmp_path, "v2", {"watched-tool": 50, "brand-new-tool": 60})
-    publish_files(bot, [flipped])  # a different pick: the watchers hear of it
+    publish_files(bot.cards, [flipped])  # a different pick: the watchers hear of it
     assert 4 == len([r for r in outbox(bot.store) if r["target"] == "dm"])
 
 
@@ -139,12 +139,12 @@ def test_weekly_digest_lists_what_changed_once(bot: ShipBot, tmp_path: Path) -> 
     bot.handle("subscribe", slack())
     assert ["#1 weekly: category:Developer Tools", "#2 instant: everything"] == [
         line.split(" — ")[0] for line in bot.handle("subscriptions", slack()).lines]
-    assert 0 == queue_digests(bot, datetime.now(UTC))  # nothing published since: no message
+    assert 0 == queue_digests(bot.cards, datetime.now(UTC))  # nothing published since: no message
 
-    publish_files(bot, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
-    publish_files(bot, [comparison_file(tmp_path, "b", {"tool-three": 60, "tool-four": 80})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "b", {"tool-three": 60, "tool-four": 80})])
     instant_before = len(outbox(bot.store))
-    assert 1 == queue_digests(bot, datetime.now(UTC))
+    assert 1 == queue_digests(bot.cards, datetime.now(UTC))
     digest = json.loads(bot.store.db.execute(
         "SELECT card_json FROM publications WHERE subject LIKE 'digest:%'").rows[0][0])
     assert digest["title"].startswith("Weekly verdicts: 2 comparisons since ")
@@ -152,22 +152,22 @@ def test_weekly_digest_lists_what_changed_once(bot: ShipBot, tmp_path: Path) -> 
             "Tool Three vs Tool Four: ship Tool Four (margin 16.0 points)"] == digest["lines"]
     rows = outbox(bot.store)
     assert instant_before + 1 == len(rows) and "C1" == rows[-1]["channel"]
-    assert 0 == queue_digests(bot, datetime.now(UTC))  # a second run right after: nothing
+    assert 0 == queue_digests(bot.cards, datetime.now(UTC))  # a second run right after: nothing
 
 
 def test_digest_waits_for_the_schedule(bot: ShipBot, tmp_path: Path) -> None:
     bot.handle("subscribe weekly", slack())
-    publish_files(bot, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
     now = datetime.now(UTC)
     not_yet = DigestTime(now.weekday(), 0, 0) if now.hour or now.minute else None
     if not_yet is not None:  # the subscription was made after today's slot: not due yet
-        assert 0 == queue_due(bot, "slack", not_yet, now)
+        assert 0 == queue_due(bot.cards, "slack", not_yet, now)
     next_week = now + timedelta(days=7)
-    assert 1 == queue_due(bot, "slack", DigestTime(now.weekday(), now.hour, now.minute),
+    assert 1 == queue_due(bot.cards, "slack", DigestTime(now.weekday(), now.hour, now.minute),
                           next_week)
-    assert 0 == queue_due(bot, "slack", DigestTime(now.weekday(), now.hour, now.minute),
+    assert 0 == queue_due(bot.cards, "slack", DigestTime(now.weekday(), now.hour, now.minute),
                           next_week)
-    assert 0 == queue_due(bot, "discord", DigestTime(0, 0, 0), next_week)  # not its platform
+    assert 0 == queue_due(bot.cards, "discord", DigestTime(0, 0, 0), next_week)  # not its platform
 
 
 def test_digest_now_from_the_cli(tmp_path: Path) -> None:
@@ -177,7 +177,7 @@ def test_digest_now_from_the_cli(tmp_path: Path) -> None:
 
     bot = open_bot(db)
     bot.handle("subscribe weekly", slack())
-    publish_files(bot, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
     first = runner.invoke(cli, ["--db", str(db), "digest", "--now"])
     assert 0 == first.exit_code and first.output.startswith("Queued 1 digest;")
     again = runner.invoke(cli, ["--db", str(db), "digest", "--now"])
@@ -189,7 +189,7 @@ def test_digest_now_from_the_cli(tmp_path: Path) -> None:
 def test_cards_say_when_published_and_reviewed_and_stale(bot: ShipBot, tmp_path: Path) -> None:
     old = comparison_file(tmp_path, "old", {"old-one": 80, "old-two": 70},
                           published="2025-01-10", reviewed="2025-01-05")
-    publish_files(bot, [old])
+    publish_files(bot.cards, [old])
     card = bot.handle("compare old one vs old two", slack())
     age = (datetime.now(UTC).date() - datetime(2025, 1, 10).date()).days
     assert card.footer.startswith("Stale · Published 2025-01-10 · Reviewed 2025-01-05 · ")
@@ -297,8 +297,8 @@ def test_reminder_once_from_the_revisit_date(bot: ShipBot) -> None:
     bot.handle("decide claude over azure because cheaper revisit 2020-01-01", slack())
     bot.handle("decide azure revisit 2999-01-01", slack(channel="C2"))
     now = datetime.now(UTC)
-    assert 1 == queue_reminders(bot, "slack", now)
-    assert 0 == queue_reminders(bot, "slack", now)  # once
+    assert 1 == queue_reminders(bot.cards, "slack", now)
+    assert 0 == queue_reminders(bot.cards, "slack", now)  # once
     (row,) = outbox(bot.store)
     assert ("slack", "T1", "C1", "channel", "reminder:1") == (
         row["platform"], row["workspace"], row["channel"], row["target"], row["subject"])

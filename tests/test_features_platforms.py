@@ -47,7 +47,7 @@ def _dispatching(bot: ShipBot, poster: SlackPoster | DiscordPoster) -> Iterator[
     """The platform's dispatcher on its thread, as `shipbot run` starts it (due work first)."""
     stop = threading.Event()
     dispatcher = Dispatcher(bot.store, poster, rate=50, base_delay=0.05,
-                            due=functools.partial(queue_due, bot, poster.platform,
+                            due=functools.partial(queue_due, bot.cards, poster.platform,
                                                   EVERY_MINUTE_AGO))
     thread = start_dispatcher(dispatcher, stop, poll=0.1)
     yield dispatcher
@@ -77,7 +77,7 @@ def _statuses(store: Store) -> list[tuple[str, str, str]]:
 def test_slack_watch_is_private_and_the_alert_is_a_dm(rig: SlackRig, bot: ShipBot,
                                                       slack_dispatch: Dispatcher,
                                                       tmp_path: Path) -> None:
-    publish_files(bot, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
     rig.command("/shipbot", "watch watched tool", user="U5")
     reply = rig.fake.responses[-1]
     assert "ephemeral" == reply["response_type"]
@@ -86,7 +86,7 @@ def test_slack_watch_is_private_and_the_alert_is_a_dm(rig: SlackRig, bot: ShipBo
     assert "Watched Tool — since" in json.dumps(rig.fake.responses[-1]["blocks"], ensure_ascii=False)
     assert [] == rig.posted()  # nothing public
 
-    publish_files(bot, [comparison_file(tmp_path, "v1", {"watched-tool": 70, "new-tool": 60})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "v1", {"watched-tool": 70, "new-tool": 60})])
     assert rig.fake.wait_for(lambda: len(rig.posted()) == 1)
     dm = rig.posted()[0]
     assert "U5" == dm["channel"]  # chat.postMessage to a user id: the bot's DM with them
@@ -134,12 +134,12 @@ def test_slack_weekly_digest_is_posted_once(rig: SlackRig, bot: ShipBot,
                                             slack_dispatch: Dispatcher, tmp_path: Path) -> None:
     rig.command("/shipbot", "subscribe weekly")
     assert "a weekly digest" in _slack_texts(rig.posted()[-1])
-    publish_files(bot, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
-    assert 1 == queue_digests(bot, datetime.now(UTC))
+    publish_files(bot.cards, [comparison_file(tmp_path, "a", {"tool-one": 90, "tool-two": 70})])
+    assert 1 == queue_digests(bot.cards, datetime.now(UTC))
     assert rig.fake.wait_for(lambda: "Weekly verdicts: 1 comparison" in _slack_texts(
         rig.posted()[-1]))
     assert "Tool One vs Tool Two: ship Tool One" in _slack_texts(rig.posted()[-1])
-    assert 0 == queue_digests(bot, datetime.now(UTC))
+    assert 0 == queue_digests(bot.cards, datetime.now(UTC))
     rig.command("/shipbot", "subscriptions")
     assert "#1 weekly: everything" in json.dumps(rig.fake.responses[-1]["blocks"], ensure_ascii=False)
 
@@ -159,7 +159,7 @@ def test_slack_card_freshness_and_community_flag(rig: SlackRig, bot: ShipBot) ->
 def test_discord_watch_is_private_and_the_alert_is_a_dm(drig: DiscordRig, bot: ShipBot,
                                                         discord_dispatch: Dispatcher,
                                                         tmp_path: Path) -> None:
-    publish_files(bot, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "v0", {"watched-tool": 70, "other-tool": 60})])
     for uid in (42, 43):
         token = drig.fake.interaction("watch", {"tool": "watched tool"}, uid=uid)
         assert drig.fake.wait_for(lambda t=token: bool(drig.fake.callbacks(t)))
@@ -167,7 +167,7 @@ def test_discord_watch_is_private_and_the_alert_is_a_dm(drig: DiscordRig, bot: S
         assert 64 == data["flags"] and "Watching Watched Tool" in _embed_text(data)
     drig.fake.closed_dms.add(43)  # 43 takes no DMs from bots
 
-    publish_files(bot, [comparison_file(tmp_path, "v1", {"watched-tool": 70, "new-tool": 60})])
+    publish_files(bot.cards, [comparison_file(tmp_path, "v1", {"watched-tool": 70, "new-tool": 60})])
     assert drig.fake.wait_for(lambda: all(s != "pending" for *_, s in _statuses(bot.store)))
     assert [("dm", "42", "sent"), ("dm", "43", "failed")] == sorted(_statuses(bot.store))
     failed = next(r for r in bot.store.outbox.rows() if r["channel"] == "43")

@@ -47,7 +47,7 @@ def test_publish_queues_per_matching_filter(bot: ShipBot, store: Store, tmp_path
     _subscribe(bot, "C-claude", "tool:claude")
     path = _write(tmp_path, "new.json", [_tool("newtool", "Microsoft", [85, 85, 85, 85])],
                   [{"tools": ["newtool", CLAUDE]}])
-    result = publish_files(bot, [path])
+    result = publish_files(bot.cards, [path])
     assert 3 == result.queued
     assert [("C-acme", f"compare:newtool+{CLAUDE}"), ("C-all", f"compare:newtool+{CLAUDE}"),
             ("C-claude", f"compare:newtool+{CLAUDE}")] == _pending(store)
@@ -57,8 +57,8 @@ def test_publish_queues_per_matching_filter(bot: ShipBot, store: Store, tmp_path
 def test_republishing_unchanged_queues_nothing(bot: ShipBot, store: Store, tmp_path: Path) -> None:
     _subscribe(bot, "C-all", "")
     path = _write(tmp_path, "t.json", [_tool("solo", "Acme", [70, 70, 70, 70])])
-    assert 1 == publish_files(bot, [path]).queued
-    again = publish_files(bot, [path])
+    assert 1 == publish_files(bot.cards, [path]).queued
+    again = publish_files(bot.cards, [path])
     assert 0 == again.queued
     assert [] == again.announcements
     assert 1 == len(_pending(store))
@@ -70,7 +70,7 @@ def test_changed_verdict_is_announced_as_a_change(bot: ShipBot, store: Store,
     skipped = _tool(AZURE, "Microsoft", [40, 40, 40, 40], verdict="skip")
     skipped.update(name="Azure AI Foundry Real-Time Voice API & Model Router",
                    short_name="Azure AI Foundry")
-    result = publish_files(bot, [_write(tmp_path, "a.json", [skipped])])
+    result = publish_files(bot.cards, [_write(tmp_path, "a.json", [skipped])])
     assert ["verdict:" + AZURE] == [a.subject.split("@")[0] for a in result.announcements]
     assert "Verdict changed: Azure AI Foundry: ship -> skip" == result.announcements[0].card.notice
 
@@ -78,14 +78,14 @@ def test_changed_verdict_is_announced_as_a_change(bot: ShipBot, store: Store,
 def test_dry_run_changes_nothing(bot: ShipBot, store: Store, tmp_path: Path) -> None:
     _subscribe(bot, "C-all", "")
     before = store.stats()
-    result = publish_files(bot, [_write(tmp_path, "d.json", [_tool("dry", "Acme", [70] * 4)])],
+    result = publish_files(bot.cards, [_write(tmp_path, "d.json", [_tool("dry", "Acme", [70] * 4)])],
                            dry_run=True)
     assert 1 == result.queued
     assert before == store.stats()
     assert store.catalog.tool("dry") is None
     assert [] == _pending(store)
     changed = _tool("dry", "Other", [90] * 4)
-    publish_files(bot, [_write(tmp_path, "d2.json", [changed])])
+    publish_files(bot.cards, [_write(tmp_path, "d2.json", [changed])])
     assert "Other" == store.catalog.tool("dry").vendor  # type: ignore[union-attr]  # no stale dry run
 
 
@@ -96,4 +96,4 @@ def test_disabled_and_removed_subscriptions_get_nothing(bot: ShipBot, store: Sto
     ctx = Context(platform="slack", workspace="T1", channel="C-gone", user="U1", can_manage=True)
     bot.handle("unsubscribe all", ctx)
     store.db.execute("UPDATE subscriptions SET active=0 WHERE channel='C-off'")
-    assert 0 == publish_files(bot, [_write(tmp_path, "n.json", [_tool("n", "Acme", [70] * 4)])]).queued
+    assert 0 == publish_files(bot.cards, [_write(tmp_path, "n.json", [_tool("n", "Acme", [70] * 4)])]).queued

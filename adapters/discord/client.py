@@ -208,7 +208,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
         # Arrival time, as for reactions: both come through this guild's shard, on the one
         # replica holding it, so one clock orders a person's buttons and reactions.
         at = time.time()
-        changed = await asyncio.to_thread(self.core.card_button, ctx, ref, position,
+        changed = await asyncio.to_thread(self.core.voting.card_button, ctx, ref, position,
                                           choice, at)  # type: ignore[arg-type]
         await interaction.response.defer()  # the card's counts change when it is refreshed
         if changed:
@@ -267,7 +267,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
             return
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
                       user=str(payload.user_id))
-        if self.core.card_reaction(ctx, ref, meaning, added, at):
+        if self.core.voting.card_reaction(ctx, ref, meaning, added, at):
             self.refresher.touch((ref.channel, ref.message_id))
 
     def _refresh_from_thread(self, key: Hashable) -> None:
@@ -325,7 +325,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
             async for person in reaction.users(limit=None):
                 if not person.bot:
                     shown.setdefault(str(person.id), set()).add(meaning)
-        if await asyncio.to_thread(self.core.heal_card, ref, shown, read_at):
+        if await asyncio.to_thread(self.core.voting.heal_card, ref, shown, read_at):
             self.refresher.touch((ref.channel, ref.message_id))
             return True
         return False

@@ -290,7 +290,7 @@ class SlackAdapter:
         for user in list(shown):
             if user == bot_user or await self._is_bot(client, user):
                 del shown[user]
-        if await self.run(self.bot.heal_card, ref, shown, read_at):
+        if await self.run(self.bot.voting.heal_card, ref, shown, read_at):
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
             return True
         return False
@@ -326,7 +326,7 @@ class SlackAdapter:
             with self.bot.store.transaction():  # the retry check and the vote, or neither
                 if event_id and not self.bot.store.votes.first_sighting(PLATFORM, event_id):
                     return False  # Slack retried a delivery this or another replica counted
-                return self.bot.card_reaction(ctx, ref, meaning, added, at)
+                return self.bot.voting.card_reaction(ctx, ref, meaning, added, at)
 
         if await self.run(record):
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
@@ -341,7 +341,7 @@ class SlackAdapter:
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=channel,
                       user=str(body["user"]["id"]))
         at = slack_time(body["actions"][0].get("action_ts"))
-        if await self.run(self.bot.card_button, ctx, ref, int(value["pos"]), value["choice"], at):
+        if await self.run(self.bot.voting.card_button, ctx, ref, int(value["pos"]), value["choice"], at):
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
         return True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.storage.catalog import utcnow
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
 

@@ -11,13 +11,9 @@ from typing import Any
 
 from bot.decision import panel_verdict
 from bot.models import Bundle, Review, Tool
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine, StoreError
-
-
-def utcnow() -> str:
-    """Current UTC time as ISO text, the one timestamp format in the store. Microseconds: a
-    weekly digest's mark and a comparison published in the same second must still order."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+from bot.storage.versioned import VersionedDict
 
 
 def refresh_tool_dates(engine: Any, tool_ids: list[str]) -> None:
@@ -66,12 +62,11 @@ class Catalog:
 
     def __init__(self, engine: Engine) -> None:
         self.db = engine
-        self._cache: dict[str, Tool] = {}
-        self._cache_version = -1
+        self._cache: VersionedDict[str, Tool] = VersionedDict(limit=4096)
 
     def forget(self) -> None:
         """Drop cached tools (a rolled-back import must not leave them behind)."""
-        self._cache, self._cache_version = {}, -1
+        self._cache.forget()
 
     def is_empty(self) -> bool:
         """True when no tool has been loaded yet."""
@@ -87,8 +82,7 @@ class Catalog:
                     self._refuse_removals(bundle)
                 result = self._import_locked(bundle)
                 if result.added or result.changed:
-                    self.db.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 "
-                                    "AS TEXT) WHERE key = 'catalog_version'")
+                    self.db.bump("catalog_version")
                 return result
         except BaseException:
             self.forget()
@@ -193,13 +187,11 @@ class Catalog:
         ids = list(dict.fromkeys(tool_ids))
         if not cached:
             return self._load_tools(ids)
-        version = self.catalog_version()
-        if version != self._cache_version or len(self._cache) > 4096:
-            self._cache, self._cache_version = {}, version
-        missing = [i for i in ids if i not in self._cache]
+        cache = self._cache.at(self.catalog_version())
+        missing = [i for i in ids if i not in cache]
         if missing:
-            self._cache.update(self._load_tools(missing))
-        return {i: self._cache[i] for i in ids if i in self._cache}
+            cache.update(self._load_tools(missing))
+        return {i: cache[i] for i in ids if i in cache}
 
     def _load_tools(self, ids: list[str]) -> dict[str, Tool]:
         if not ids:

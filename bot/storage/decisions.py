@@ -6,12 +6,13 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.storage.catalog import utcnow
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
+from bot.storage.versioned import VersionedDict
 
 
 @dataclass(frozen=True)
-class Decision:
+class ChannelDecision:
     """One channel's recorded decision."""
 
     id: int
@@ -32,8 +33,6 @@ class Decision:
         return (self.tool_id, *self.over_ids)
 
 
-_BUMP = ("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-         "WHERE key = 'decisions_version'")
 _CACHED_CHANNELS = 10000
 _COLUMNS = ("id, platform, workspace, channel, tool_id, over_ids, reason, revisit, decided_by, "
             "decided_at, reminded_at")
@@ -46,11 +45,11 @@ class Decisions:
 
     def __init__(self, engine: Engine) -> None:
         self.db = engine
-        self._cache: dict[tuple[str, str, str], list[Decision]] = {}
-        self._cache_version = -1
+        self._cache: VersionedDict[tuple[str, str, str], list[ChannelDecision]] = \
+            VersionedDict(limit=_CACHED_CHANNELS)
 
     def add(self, platform: str, workspace: str, channel: str, tool_id: str,
-            over_ids: Iterable[str], reason: str, revisit: str, user: str) -> Decision:
+            over_ids: Iterable[str], reason: str, revisit: str, user: str) -> ChannelDecision:
         """Record a decision; returns it with its id."""
         with self.db.transaction():
             row = self.db.execute(
@@ -58,29 +57,27 @@ class Decisions:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '') RETURNING id",
                 [platform, workspace, channel, tool_id, json.dumps(list(over_ids)), reason,
                  revisit, user, utcnow()]).rows[0]
-            self.db.execute(_BUMP)
+            self.db.bump("decisions_version")
         return self.get(int(row[0]))  # type: ignore[return-value]
 
-    def get(self, decision_id: int) -> Decision | None:
+    def get(self, decision_id: int) -> ChannelDecision | None:
         """One decision by id."""
         found = self._select("WHERE id = ?", [decision_id])
         return found[0] if found else None
 
     def of_channel(self, platform: str, workspace: str, channel: str,
-                   limit: int = 1000) -> list[Decision]:
+                   limit: int = 1000) -> list[ChannelDecision]:
         """A channel's decisions, newest first."""
         return self._select("WHERE platform=? AND workspace=? AND channel=? "
                             "ORDER BY id DESC LIMIT ?", [platform, workspace, channel, limit])
 
-    def shown(self, platform: str, workspace: str, channel: str) -> list[Decision]:
+    def shown(self, platform: str, workspace: str, channel: str) -> list[ChannelDecision]:
         """A channel's newest decisions as cards show them (cached until one changes)."""
-        version = self.db.meta_counter("decisions_version")
-        if version != self._cache_version or len(self._cache) > _CACHED_CHANNELS:
-            self._cache, self._cache_version = {}, version
+        cache = self._cache.at(self.db.meta_counter("decisions_version"))
         key = (platform, workspace, channel)
-        found = self._cache.get(key)
+        found = cache.get(key)
         if found is None:
-            found = self._cache[key] = self.of_channel(platform, workspace, channel, limit=200)
+            found = cache[key] = self.of_channel(platform, workspace, channel, limit=200)
         return found
 
     def remove(self, decision_id: int) -> bool:
@@ -88,10 +85,10 @@ class Decisions:
         with self.db.transaction():
             gone = self.db.execute("DELETE FROM decisions WHERE id = ?",
                                    [decision_id]).rowcount > 0
-            self.db.execute(_BUMP)
+            self.db.bump("decisions_version")
         return gone
 
-    def due(self, platform: str, today: str, limit: int = 100) -> list[Decision]:
+    def due(self, platform: str, today: str, limit: int = 100) -> list[ChannelDecision]:
         """Decisions on one platform whose revisit date has come and that were not reminded."""
         return self._select("WHERE platform=? AND reminded_at='' AND revisit != '' AND "
                             "revisit <= ? ORDER BY revisit, id LIMIT ?", [platform, today, limit])
@@ -101,7 +98,7 @@ class Decisions:
         return self.db.execute("UPDATE decisions SET reminded_at=? WHERE id=? AND "
                                "reminded_at=''", [utcnow(), decision_id]).rowcount > 0
 
-    def _select(self, where: str, params: list[object]) -> list[Decision]:
+    def _select(self, where: str, params: list[object]) -> list[ChannelDecision]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM decisions {where}", params).rows
-        return [Decision(int(r[0]), r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7],
+        return [ChannelDecision(int(r[0]), r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7],
                          r[8], r[9], r[10]) for r in rows]

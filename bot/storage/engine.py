@@ -89,6 +89,12 @@ class Engine(ABC):
     def versions(self, value: dict[str, int] | None) -> None:
         self._local.versions = value
 
+    def bump(self, key: str) -> None:
+        """Move a meta version counter on, in the current transaction: every cache kept on it
+        (bot.storage.versioned), in every replica, is rebuilt on its next read."""
+        self.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                     "WHERE key = ?", [key])
+
     def meta_counter(self, key: str) -> int:
         """A meta counter: from this thread's reading if there is one, else the database."""
         held = self.versions

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.storage.catalog import refresh_tool_dates, utcnow
+from bot.storage.catalog import refresh_tool_dates
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine, StoreError
 
 Migration = Callable[[Engine], None]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.storage.catalog import utcnow
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from bot.storage.catalog import utcnow
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
-_BUMP = ("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-         "WHERE key = 'aliases_version'")
 
 
 class AliasPicks:
@@ -25,7 +23,7 @@ class AliasPicks:
                 "words) DO UPDATE SET tool_id = excluded.tool_id, typed = excluded.typed, "
                 "picked_at = excluded.picked_at",
                 [platform, workspace, user, words, typed, tool_id, utcnow()])
-            self.db.execute(_BUMP)
+            self.db.bump("aliases_version")
 
     def version(self) -> int:
         """Bumped by every pick and removal."""
@@ -51,4 +49,4 @@ class AliasPicks:
                 self.db.execute("INSERT INTO alias_blocks (words, tool_id, removed_by, "
                                 "removed_at) VALUES (?, ?, ?, ?) ON CONFLICT (words, tool_id) "
                                 "DO NOTHING", [words, tool, by, utcnow()])
-            self.db.execute(_BUMP)
+            self.db.bump("aliases_version")

@@ -6,7 +6,7 @@ import builtins
 from typing import Any
 
 from bot.models import Subscription
-from bot.storage.catalog import utcnow
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
 

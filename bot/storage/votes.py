@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.storage.cards import CardRef
-from bot.storage.catalog import utcnow
+from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
 
