@@ -23,7 +23,7 @@ from adapters.slack.app import SlackAdapter  # noqa: E402
 from adapters.slack.poster import SlackPoster  # noqa: E402
 from benchmarks.bench_slack import fake_in_child  # noqa: E402
 from shipbot.bootstrap import open_bot  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from adapters.settings import Settings  # noqa: E402
 from bot.dispatch import Dispatcher  # noqa: E402
 from bot.publishing import publish_files  # noqa: E402
 from bot.store import utcnow  # noqa: E402

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from shipbot.bootstrap import open_bot, open_store
 from bot.cards import Card
 from bot.commands import ShipBot
-from bot.config import Settings
+from adapters.settings import Settings
 from bot.importer import ImportFileError, import_files
 from bot.models import Bundle
 from adapters.console import text_width

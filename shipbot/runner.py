@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.commands import ShipBot
-from bot.config import Settings
+from adapters.settings import Settings
 from bot.dispatch import Dispatcher, start_dispatcher
 from bot.schedule import queue_due
 

@@ -100,7 +100,7 @@ def test_run_without_credentials_says_what_to_set(tmp_path: Path, monkeypatch) -
 
 
 def test_secrets_never_print(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from bot.config import Settings
+    from adapters.settings import Settings
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
     monkeypatch.setenv("DISCORD_TOKEN", "discord-very-secret")

@@ -183,7 +183,7 @@ def test_missing_permission_to_react_is_explained(drig: DiscordRig) -> None:
 
 def test_guild_sync_when_guild_id_is_set(fake_discord, bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from adapters.discord.client import ShipbotDiscord
-    from bot.config import Settings
+    from adapters.settings import Settings
     from tests.fakes.discord import GUILD_ID
 
     settings = Settings(shipbot_db=str(tmp_path / "g.db"), discord_token="t",
@@ -213,7 +213,7 @@ def test_slow_work_is_deferred_then_answered(drig: DiscordRig, store: Store) -> 
 
 def test_gateway_url_setting_skips_gateway_lookup(fake_discord, bot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from adapters.discord.client import ShipbotDiscord
-    from bot.config import Settings
+    from adapters.settings import Settings
 
     settings = Settings(shipbot_db=str(tmp_path / "g.db"), discord_token="t",
                         discord_api_url=fake_discord.api_url,
@@ -245,7 +245,7 @@ def test_shard_settings_are_checked() -> None:
     import pytest
     from pydantic import ValidationError
 
-    from bot.config import Settings, parse_shard_ids
+    from adapters.settings import Settings, parse_shard_ids
 
     assert [0, 1, 2, 3] == parse_shard_ids("0-3") and [0, 2, 5] == parse_shard_ids("0,2,5")
     for ids, count, reason in (("0-3", None, "needs DISCORD_SHARD_COUNT"),

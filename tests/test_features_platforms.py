@@ -24,7 +24,7 @@ from bot.dispatch import Dispatcher, start_dispatcher
 from bot.publishing import publish_files
 from bot.schedule import queue_digests, queue_due
 from bot.store import Store
-from tests.fakes.discord import CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND, FakeDiscord
+from tests.fakes.discord import CHANNEL_ID, GUILD_ID, MANAGE_CHANNELS, VIEW_SEND, FakeDiscord
 from tests.rigs import DiscordRig, SlackRig, discord_settings
 from tests.test_features import comparison_file
 from tests.conftest import AZURE, CLAUDE
@@ -298,3 +298,21 @@ def test_discord_weekly_subscription_and_reminder(drig: DiscordRig, bot: ShipBot
                                           for p in posts()))
     reminder = next(p.body for p in posts() if "Time to revisit" in _embed_text(p.body))
     assert ["Ship", "Skip", "Reviews"] == [b["label"] for b in reminder["components"][0]["components"]]
+
+
+def test_discord_decide_options_reach_the_core_as_typed(drig: DiscordRig, store: Store) -> None:
+    """#18: options are passed to the typed command, not joined into a sentence: a reason with
+    the word `revisit` in it is a reason (joined, `decide claude because we will revisit
+    later` was refused as a bad date)."""
+    token = drig.fake.interaction("decide", {"tool": "claude",
+                                             "because": "we will revisit later"}, uid=42)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(token)))
+    text = _embed_text(drig.fake.callbacks(token)[0]["data"])
+    assert "This channel shipped Claude 4 API" in text and "we will revisit later" in text
+    (decision,) = store.decisions.of_channel("discord", str(GUILD_ID), str(CHANNEL_ID))
+    assert ("we will revisit later", "") == (decision.reason, decision.revisit)
+    # a revisit that is no date is refused with the reason, and nothing is recorded
+    bad = drig.fake.interaction("decide", {"tool": "azure", "revisit": "next week"}, uid=42)
+    assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(bad)))
+    assert "“next week” is not a date" in _embed_text(drig.fake.callbacks(bad)[0]["data"])
+    assert 1 == store.stats()["decisions"]

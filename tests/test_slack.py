@@ -201,7 +201,7 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
     import re
     import urllib.request
 
-    from bot.config import Settings
+    from adapters.settings import Settings
 
     settings = Settings(shipbot_db=bot.store.location, slack_signing_secret=SECRET,
                         slack_client_id="111.222", slack_client_secret="client-secret",

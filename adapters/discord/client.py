@@ -13,6 +13,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from adapters.discord.answering import Job
 from adapters.discord.commands import register
 from adapters.discord.embeds import (
     PICK_EMOJI,
@@ -26,7 +27,7 @@ from adapters.healing import heal_cards, recent_since
 from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
-from bot.config import Settings
+from adapters.settings import Settings
 from bot.models import Context
 from bot.store import CardRef
 
@@ -115,14 +116,11 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     # ---- answering -----------------------------------------------------------------------
 
-    async def run_command(self, interaction: discord.Interaction, text: str,
-                          choice: Choice | None = None) -> None:
-        """Run a core command (or a picked did-you-mean choice) off the event loop; defer if
+    async def answer(self, interaction: discord.Interaction, job: Job) -> None:
+        """Run core work for this interaction's person and place off the event loop; defer if
         it is slow; send the card."""
         ctx = context_of(interaction)
-        job = (functools.partial(self.core.choose, choice, ctx) if choice is not None
-               else functools.partial(self.core.handle, text, ctx))
-        work = asyncio.ensure_future(asyncio.to_thread(job))
+        work = asyncio.ensure_future(asyncio.to_thread(job, ctx))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         if not done:
             await interaction.response.defer(thinking=True)
@@ -134,7 +132,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     async def run_choice(self, interaction: discord.Interaction, choice: Choice) -> None:
         """A did-you-mean button was pressed: run its choice."""
-        await self.run_command(interaction, choice.command, choice)
+        await self.answer(interaction, functools.partial(self.core.choose, choice))
 
     async def tell(self, interaction: discord.Interaction, text: str) -> None:
         """A private line to the person who asked, however far the interaction got."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import discord
 
+from adapters.discord.answering import Answerer
 from bot.cards import Card, Choice
 
 OnChoice = Callable[[discord.Interaction, Choice], Awaitable[None]]
@@ -61,8 +62,8 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Record (or withdraw) the vote, then acknowledge: the client does both."""
-        await interaction.client.vote_button(interaction, self.position,  # type: ignore[attr-defined]
-                                             self.choice)
+        await cast(Answerer, interaction.client).vote_button(interaction, self.position,
+                                                             self.choice)
 
 
 class ReviewsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"shipbot:reviews"):
@@ -81,7 +82,7 @@ class ReviewsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"s
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Answer with the reviews card, ephemeral."""
-        await interaction.client.reviews_button(interaction)  # type: ignore[attr-defined]
+        await cast(Answerer, interaction.client).reviews_button(interaction)
 
 
 def vote_view(card: Card) -> discord.ui.View:

@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import render
+from adapters.slack.context import APOLOGY, command_context
 from bot.cards import Choice
 
 if TYPE_CHECKING:
@@ -29,8 +30,6 @@ async def _ack(ack: Callable[..., Awaitable[None]]) -> None:
 
 def register(app: AsyncApp, adapter: SlackAdapter) -> None:
     """Attach every listener to the app."""
-    from adapters.slack.app import APOLOGY, command_context
-
     bot = adapter.bot
 
     def slash(prefix: str) -> Callable[..., Awaitable[None]]:

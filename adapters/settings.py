@@ -1,4 +1,6 @@
-"""Configuration: one pydantic-settings class, read from the environment once at start-up."""
+"""Configuration: one pydantic-settings class, read from the environment once at start-up by
+shipbot/ and passed down. It lives with the adapters because most of it is theirs (tokens,
+API URLs, shards); the core takes plain arguments (a store, a stale age) and never reads it."""
 
 from __future__ import annotations
 
