@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.cards import Card
 from bot.assembly import CardMaker
+from bot.decision import panel_verdict
 from bot.filters import SubscriptionFilter
 from bot.importer import ImportFileError, merge_bundles, read_files
 from bot.models import Bundle, Tool
@@ -89,7 +90,7 @@ def _alert_watchers(maker: CardMaker, ids: tuple[str, ...], card: Card, imported
         news = ids not in before or before[ids] != pick
     else:
         news = ids[0] in imported.added
-    news = news or any(t in imported.verdict_changes for t in ids)
+    news = news or any(t in verdict_changes(maker, imported) for t in ids)
     if not news:
         return ()
     return tuple(w for w in maker.store.watches.watchers(ids) if w[0] in DM_PLATFORMS)
@@ -99,12 +100,14 @@ def _announce(maker: CardMaker, bundle: Bundle, imported: ImportResult,
               before: dict[tuple[str, ...], str | None]) -> list[Announcement]:
     """Compare cards for touched comparisons, verdict cards for touched tools outside them."""
     touched = set(imported.added) | set(imported.changed)
-    if not touched:
+    fresh = set(imported.new_comparisons)
+    if not touched and not fresh:
         return []
     subjects: list[tuple[str, tuple[str, ...]]] = []
     covered: set[str] = set()
     for comparison in bundle.comparisons:
-        if touched & set(comparison.tools):
+        # a comparison new as a pair is news even when both tools were stored already
+        if touched & set(comparison.tools) or tuple(comparison.tools) in fresh:
             subjects.append(("compare", tuple(comparison.tools)))
             covered |= set(comparison.tools)
     subjects += [("verdict", (t.id,)) for t in bundle.tools if t.id in touched - covered]
@@ -115,7 +118,8 @@ def _announce(maker: CardMaker, bundle: Bundle, imported: ImportResult,
     for kind, ids in dict.fromkeys(subjects):
         tools = maker.store.catalog.tools(ids)
         card = maker.compare(list(ids)) if kind == "compare" else maker.verdict(ids[0])
-        card.notice = _notice(tools, imported)
+        card.notice = _notice(tools, imported, verdict_changes(maker, imported),
+                              ids in fresh)
         card.ephemeral = False
         matched = tuple(sid for sid, f in filters
                         if any(f.matches(t) for t in tools.values()))
@@ -124,12 +128,26 @@ def _announce(maker: CardMaker, bundle: Bundle, imported: ImportResult,
     return out
 
 
-def _notice(tools: dict[str, Tool], imported: ImportResult) -> str:
-    changes = [f"{tools[t].short_name}: {old} -> {new}"
-               for t, (old, new) in imported.verdict_changes.items() if t in tools]
-    if changes:
-        return "Verdict changed: " + "; ".join(changes)
-    if any(t in imported.added for t in tools):
+def verdict_changes(maker: CardMaker, imported: ImportResult) -> dict[str, tuple[str, str]]:
+    """Each changed tool whose panel verdict moved: (before, after). The rule lives here, above
+    the store, which only says what the reviews were."""
+    now = maker.store.catalog.tools(imported.reviews_before)
+    out = {}
+    for tool_id, reviews in imported.reviews_before.items():
+        old = panel_verdict(reviews)
+        new = panel_verdict(now[tool_id].reviews) if tool_id in now else old
+        if old != new:
+            out[tool_id] = (old, new)
+    return out
+
+
+def _notice(tools: dict[str, Tool], imported: ImportResult,
+            changes: dict[str, tuple[str, str]], new_pair: bool) -> str:
+    moved = [f"{tools[t].short_name}: {old} -> {new}"
+             for t, (old, new) in changes.items() if t in tools]
+    if moved:
+        return "Verdict changed: " + "; ".join(moved)
+    if new_pair or any(t in imported.added for t in tools):
         return "New verdict"
     return "Updated verdict"
 

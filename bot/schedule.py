@@ -84,8 +84,9 @@ def reminder_card(maker: CardMaker, decision: ChannelDecision) -> Card | None:
     ids = list(decision.tool_ids)
     if len(maker.store.catalog.tools(ids)) < len(ids):
         return None
-    card = maker.compare(ids) if len(ids) > 1 else maker.verdict(ids[0])
-    card = maker.for_channel(card, decision.platform, decision.workspace, decision.channel)
+    # The channel's decision line is added when it is sent (bot.dispatch), as for every
+    # card posted in a channel: once, and as the decisions stand then.
+    card = maker.for_ids(ids)
     card.notice = (f"Time to revisit decision #{decision.id}, made on "
                    f"{decision.decided_at[:10]}: here is the card as it stands today.")
     card.ephemeral = False

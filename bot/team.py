@@ -120,6 +120,6 @@ def with_channel_decision(store: Store, card: Card, platform: str, workspace: st
     if not card.votable:
         return card
     remark = channel_remark(store, card.tool_ids, platform, workspace, channel)
-    if remark and remark not in card.remarks:
+    if remark:
         card.remarks.insert(0, remark)
     return card

@@ -304,7 +304,14 @@ def test_reminder_once_from_the_revisit_date(bot: ShipBot) -> None:
         row["platform"], row["workspace"], row["channel"], row["target"], row["subject"])
     card = json.loads(bot.store.db.execute("SELECT card_json FROM publications").rows[0][0])
     assert card["kind"] == "compare" and card["notice"].startswith("Time to revisit decision #1")
-    assert card["remarks"][0].startswith("This channel shipped Claude 4 API over Azure")
+    # the channel's decision line is added once, when the dispatcher sends it to the channel
+    from bot.cards import Card
+    from bot.team import with_channel_decision
+
+    assert not any("This channel shipped" in r for r in card["remarks"])
+    sent = with_channel_decision(bot.store, Card.model_validate(card), "slack", "T1", "C1")
+    assert 1 == sum(r.startswith("This channel shipped Claude 4 API over Azure")
+                    for r in sent.remarks)
 
 
 def test_console_speaks_every_new_word(tmp_path: Path) -> None:

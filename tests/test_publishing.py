@@ -97,3 +97,20 @@ def test_disabled_and_removed_subscriptions_get_nothing(bot: ShipBot, store: Sto
     bot.handle("unsubscribe all", ctx)
     store.db.execute("UPDATE subscriptions SET active=0 WHERE channel='C-off'")
     assert 0 == publish_files(bot.cards, [_write(tmp_path, "n.json", [_tool("n", "Acme", [70] * 4)])]).queued
+
+
+def test_a_comparison_new_as_a_pair_is_published(bot: ShipBot, store: Store,
+                                                  tmp_path: Path) -> None:
+    """Both tools and their reviews are stored already; the pair is new: subscribers get it
+    once (it used to say "nothing new or changed" and tell no one)."""
+    _subscribe(bot, "C-all", "")
+    gamma = _tool("gamma", "Acme", [80, 80, 80, 80])
+    delta = _tool("delta", "Acme", [70, 70, 70, 70])
+    publish_files(bot.cards, [_write(tmp_path, "g.json", [gamma, delta])])
+    store.db.execute("DELETE FROM deliveries")
+    pair = _write(tmp_path, "pair.json", [gamma, delta], [{"tools": ["gamma", "delta"]}])
+    result = publish_files(bot.cards, [pair])
+    assert 1 == result.queued
+    assert [("C-all", "compare:gamma+delta")] == _pending(store)
+    assert "New verdict" == result.announcements[0].card.notice
+    assert 0 == publish_files(bot.cards, [pair]).queued  # the same again: no news

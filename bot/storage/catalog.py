@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.decision import panel_verdict
 from bot.models import Bundle, Review, Tool
 from bot.storage.clock import utcnow
 from bot.storage.engine import Engine, StoreError
@@ -38,8 +37,9 @@ class ImportResult:
 
     added: tuple[str, ...]
     changed: tuple[str, ...]
-    verdict_changes: dict[str, tuple[str, str]]
+    reviews_before: dict[str, list[Review]]  # each changed tool's reviews before the import
     comparisons: tuple[str, ...]
+    new_comparisons: tuple[tuple[str, ...], ...] = ()  # pairs (or more) stored for the first time
     warnings: tuple[str, ...] = ()  # filled above storage (bot.importer): shared aliases
 
 
@@ -81,7 +81,7 @@ class Catalog:
                 if not allow_removals:
                     self._refuse_removals(bundle)
                 result = self._import_locked(bundle)
-                if result.added or result.changed:
+                if result.added or result.changed or result.new_comparisons:
                     self.db.bump("catalog_version")
                 return result
         except BaseException:
@@ -113,7 +113,8 @@ class Catalog:
     def _import_locked(self, bundle: Bundle) -> ImportResult:
         added: list[str] = []
         changed: list[str] = []
-        verdict_changes: dict[str, tuple[str, str]] = {}
+        reviews_before: dict[str, list[Review]] = {}
+        new_comparisons: list[tuple[str, ...]] = []
         for tool in bundle.tools:
             before = self.tool(tool.id, cached=False)
             self._write_tool(tool)
@@ -122,9 +123,7 @@ class Catalog:
                 added.append(tool.id)
             elif before != after:
                 changed.append(tool.id)
-                old, new = panel_verdict(before.reviews), panel_verdict(after.reviews)  # type: ignore[union-attr]
-                if old != new:
-                    verdict_changes[tool.id] = (old, new)
+                reviews_before[tool.id] = before.reviews
         ids: list[str] = []
         touched = set(added) | set(changed)
         now = utcnow()
@@ -137,6 +136,7 @@ class Catalog:
             stored = self.db.execute("SELECT tool_ids, published, source FROM comparisons "
                                      "WHERE id = ?", [cid]).fetchone()
             if stored is None:
+                new_comparisons.append(tuple(comparison.tools))
                 self.db.execute("INSERT INTO comparisons (id, tool_ids, published, source, "
                                 "stored_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
                                 [cid, *row, now, now])
@@ -149,7 +149,8 @@ class Catalog:
                                 "VALUES (?, ?)", [(cid, t) for t in dict.fromkeys(comparison.tools)])
             refresh_tool_dates(self.db, list(dict.fromkeys(comparison.tools)))
             ids.append(cid)
-        return ImportResult(tuple(added), tuple(changed), verdict_changes, tuple(ids))
+        return ImportResult(tuple(added), tuple(changed), reviews_before, tuple(ids),
+                            tuple(new_comparisons))
 
     def _write_tool(self, tool: Tool) -> None:
         """Upsert one tool; fields the source leaves empty keep their stored value."""
