@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.digest import DigestTime, parse_digest_at
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_db_path() -> Path:

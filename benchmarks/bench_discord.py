@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.discord.client import ShipbotDiscord  # noqa: E402
 from adapters.discord.commands import tool_choices  # noqa: E402
-from shipbot.bootstrap import open_bot  # noqa: E402
-from bot.commands import ShipBot  # noqa: E402
 from adapters.settings import Settings  # noqa: E402
+from bot.commands import ShipBot  # noqa: E402
 from bot.store import Store  # noqa: E402
+from shipbot.bootstrap import open_bot  # noqa: E402
 from tests.fakes.discord import CHANNEL_ID, FakeDiscord, reaction_event  # noqa: E402
 
 CLAUDE = "claude-4-api-tool-use-streaming-prompt-caching"

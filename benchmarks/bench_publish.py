@@ -19,14 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from adapters.settings import Settings  # noqa: E402
 from adapters.slack.app import SlackAdapter  # noqa: E402
 from adapters.slack.poster import SlackPoster  # noqa: E402
 from benchmarks.bench_slack import fake_in_child  # noqa: E402
-from shipbot.bootstrap import open_bot  # noqa: E402
-from adapters.settings import Settings  # noqa: E402
 from bot.dispatch import Dispatcher  # noqa: E402
 from bot.publishing import publish_files  # noqa: E402
 from bot.store import utcnow  # noqa: E402
+from shipbot.bootstrap import open_bot  # noqa: E402
 
 
 def new_verdict(directory: Path, tool_id: str) -> Path:

@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from shipbot.bootstrap import open_store  # noqa: E402
 from bot.models import slugify  # noqa: E402
 from bot.store import Store  # noqa: E402
+from shipbot.bootstrap import open_store  # noqa: E402
 
 _ONSETS = ["b", "br", "c", "cl", "d", "dr", "f", "g", "gr", "h", "j", "k", "kr", "l", "m", "n",
            "p", "pr", "q", "r", "s", "st", "t", "tr", "v", "w", "x", "z", "zh", "sk"]

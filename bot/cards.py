@@ -1,4 +1,5 @@
-"""The platform-neutral Card every command returns, and the builders that fill it."""
+"""The platform-neutral Card every command returns, and the builders that fill it (the models
+and their builders together, a little over ~300 lines, so a field and its filling stay in view)."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ import re
 
 from pydantic import BaseModel, Field
 
+from bot.decision import panel_mean, panel_verdict
 from bot.matching import NameIndex, closest
 from bot.models import Tool
-from bot.decision import panel_mean, panel_verdict
 
 _KEY = re.compile(r"\b(category|vendor|tool|min_score|verdict)\s*:\s*", re.IGNORECASE)
 FILTER_HELP = ("Filters: category:<name>, vendor:<name>, tool:<name>, min_score:<0-100>, "

@@ -9,11 +9,11 @@ are worked out from them, so removing one is deleting its picks and remembering 
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from bot.names import compact, normalize
+from bot.storage.versioned import Versioned
 from bot.store import Store
 
 GLOBAL = ("*", "*")  # the scope of an alias learned in enough workspaces
@@ -49,10 +49,8 @@ class LearnedAliases:
         self.store = store
         self.users = max(1, users)
         self.workspaces = max(1, workspaces)
-        self._lock = threading.Lock()
-        self._version = -1
-        self._aliases: list[LearnedAlias] = []
-        self._maps: dict[tuple[str, str], dict[str, str]] = {}
+        # Worked out again when any process records a pick or removes an alias.
+        self._learned = Versioned(self._work_out)
 
     def record_pick(self, platform: str, workspace: str, user: str, typed: str,
                     tool_id: str) -> None:
@@ -64,14 +62,14 @@ class LearnedAliases:
 
     def mapping(self, platform: str, workspace: str) -> dict[str, str]:
         """Learned words -> tool id for one workspace: its own, then those learned everywhere."""
-        self._refresh()
-        local = self._maps.get((platform, workspace), {})
-        return {**self._maps.get(GLOBAL, {}), **local}
+        _, maps = self._learned.get(self.store.picks.version())
+        local = maps.get((platform, workspace), {})
+        return {**maps.get(GLOBAL, {}), **local}
 
     def all(self) -> list[LearnedAlias]:
         """Every learned alias, everywhere first."""
-        self._refresh()
-        return list(self._aliases)
+        aliases, _ = self._learned.get(self.store.picks.version())
+        return list(aliases)
 
     def remove(self, typed: str, tool_id: str | None, by: str) -> int:
         """Forget the aliases for these words (for one tool, or all); they are not relearned.
@@ -82,20 +80,16 @@ class LearnedAliases:
             self.store.picks.remove(words, sorted({a.tool_id for a in gone}), by)
         return len(gone)
 
-    def _refresh(self) -> None:
-        """Work the aliases out again when another process (or this one) recorded a pick."""
-        version = self.store.picks.version()
-        with self._lock:
-            if version == self._version:
-                return
-            self._aliases = self._decide([
-                LearnedAlias(platform, workspace, words, typed, tool, tuple(users))
-                for platform, workspace, words, tool, typed, users
-                in self.store.picks.agreed(self.users)])
-            self._maps = defaultdict(dict)
-            for alias in self._aliases:
-                self._maps[alias.platform, alias.workspace][alias.words] = alias.tool_id
-            self._version = version
+    def _work_out(self) -> tuple[list[LearnedAlias], dict[tuple[str, str], dict[str, str]]]:
+        """Every learned alias from the stored picks, and the words -> tool map per scope."""
+        aliases = self._decide([
+            LearnedAlias(platform, workspace, words, typed, tool, tuple(users))
+            for platform, workspace, words, tool, typed, users
+            in self.store.picks.agreed(self.users)])
+        maps: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+        for alias in aliases:
+            maps[alias.platform, alias.workspace][alias.words] = alias.tool_id
+        return aliases, maps
 
     def _decide(self, local: list[LearnedAlias]) -> list[LearnedAlias]:
         """Keep one tool per words in each workspace (the most teachers; a tie teaches nothing),

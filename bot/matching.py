@@ -1,4 +1,6 @@
 """Fuzzy tool-name resolution: the one module that wraps rapidfuzz, with its scorer and cut-offs.
+Longer than ~300 lines because the index and its tiers of exactness are one piece: splitting
+them would spread one ranking rule over several files.
 
 A full scan of every name per query is far too slow at 100k tools, so names are indexed:
 exact keys (names, short names, aliases, vendors) in a dict; words in an inverted index; typos

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.cards import Card
 from bot.assembly import CardMaker
+from bot.cards import Card
 from bot.decision import panel_verdict
 from bot.filters import SubscriptionFilter
 from bot.importer import ImportFileError, merge_bundles, read_files

@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.cards import Card
 from bot.assembly import CardMaker
+from bot.cards import Card
 from bot.digest import DigestTime, digest_card, matches
 from bot.store import ChannelDecision
 

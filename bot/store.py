@@ -20,8 +20,8 @@ from bot.storage.catalog import Catalog, ImportResult
 from bot.storage.clock import utcnow
 from bot.storage.decisions import ChannelDecision, Decisions
 from bot.storage.engine import Engine, StoreError, is_url, open_engine
-from bot.storage.migrations import MIGRATIONS, migrate
 from bot.storage.installations import Installations
+from bot.storage.migrations import MIGRATIONS, migrate
 from bot.storage.outbox import Outbox
 from bot.storage.picks import AliasPicks
 from bot.storage.subscriptions import Subscriptions

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.commands import ShipBot
 from adapters.settings import Settings, default_db_path
+from bot.commands import ShipBot
 from bot.importer import bundled_data_files, import_files
 from bot.learned import LearnedAliases
 from bot.store import Store

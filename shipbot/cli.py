@@ -1,4 +1,5 @@
-"""The `shipbot` command line: thin wrappers that call the core and print cards."""
+"""The `shipbot` command line: thin wrappers that call the core and print cards (one short
+function per command; long only because there are many commands)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from shipbot.bootstrap import open_bot, open_store
+from adapters.console import text_width
+from adapters.settings import Settings
 from bot.cards import Card
 from bot.commands import ShipBot
-from adapters.settings import Settings
 from bot.importer import ImportFileError, import_files
 from bot.models import Bundle
-from adapters.console import text_width
 from bot.render_text import render_text
 from bot.store import Store, StoreError
+from shipbot.bootstrap import open_bot, open_store
 
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
@@ -240,7 +241,7 @@ def digest(env: Env, now: bool) -> None:
 @pass_env
 def copy(env: Env, target: str) -> None:
     """Copy the whole database (--db / SHIPBOT_DB) into a new one, and check every count."""
-    from bot.storage.copying import copy_store
+    from bot.copying import copy_store
 
     source = env.store()
     try:

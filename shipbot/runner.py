@@ -17,8 +17,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.commands import ShipBot
 from adapters.settings import Settings
+from bot.commands import ShipBot
 from bot.dispatch import Dispatcher, start_dispatcher
 from bot.schedule import queue_due
 

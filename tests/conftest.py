@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from shipbot.bootstrap import open_store
 from bot.commands import ShipBot
 from bot.models import Bundle, Context, Review, Tool
 from bot.store import Store
+from shipbot.bootstrap import open_store
 
 pytest_plugins = ["tests.rigs"]
 POSTGRES_URL = os.environ.get("SHIPBOT_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")

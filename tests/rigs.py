@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 import pytest
 
 from adapters.discord.client import ShipbotDiscord
+from adapters.settings import Settings
 from adapters.slack.app import SlackAdapter
 from adapters.slack.server import serve_http
 from bot.commands import ShipBot
-from adapters.settings import Settings
 from bot.store import Store
 from tests.fakes.discord import CHANNEL_ID, FakeDiscord
 from tests.fakes.slack import FakeSlack, post, signed_headers

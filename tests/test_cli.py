@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from shipbot.cli import cli
 from bot.store import SCHEMA_VERSION, Store
+from shipbot.cli import cli
 
 
 def _run(db: Path, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from shipbot.bootstrap import open_bot
-from shipbot.cli import cli
+from bot.copying import TABLES, count_rows
 from bot.models import Context
 from bot.store import CardRef, Store
-from bot.storage.copying import TABLES, count_rows
+from shipbot.bootstrap import open_bot
+from shipbot.cli import cli
 from tests.conftest import AZURE, CLAUDE, dump
 
 

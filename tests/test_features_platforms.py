@@ -24,10 +24,10 @@ from bot.dispatch import Dispatcher, start_dispatcher
 from bot.publishing import publish_files
 from bot.schedule import queue_digests, queue_due
 from bot.store import Store
+from tests.conftest import AZURE, CLAUDE
 from tests.fakes.discord import CHANNEL_ID, GUILD_ID, MANAGE_CHANNELS, VIEW_SEND, FakeDiscord
 from tests.rigs import DiscordRig, SlackRig, discord_settings
 from tests.test_features import comparison_file
-from tests.conftest import AZURE, CLAUDE
 
 EVERY_MINUTE_AGO = DigestTime(0, 0, 0)  # digests due whenever a week has passed since the last
 

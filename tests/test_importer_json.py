@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from shipbot.cli import cli
 from bot.importer import ImportFileError, import_files, read_bundle
 from bot.store import Store
+from shipbot.cli import cli
 
 
 def test_json_syntax_error_reports_line(tmp_path: Path) -> None:

@@ -9,11 +9,11 @@ from click.testing import CliRunner
 
 from benchmarks.bench_names import DATA
 from bot.cards import Card
-from shipbot.cli import cli
 from bot.commands import ShipBot
 from bot.learned import LearnedAliases
 from bot.models import Bundle, Context
 from bot.store import Store
+from shipbot.cli import cli
 
 
 @pytest.fixture

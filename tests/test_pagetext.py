@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.importer import ImportFileError, import_files, read_bundle
-from bot.pagetext import PageFormatError, parse_page, short_name_of, vendor_from_summary
 from bot.models import Tool
+from bot.pagetext import PageFormatError, parse_page, short_name_of, vendor_from_summary
 from bot.store import Store
-from tests.conftest import dump, AZURE, CLAUDE
+from tests.conftest import AZURE, CLAUDE, dump
 
 
 def _assert_seed_facts(store: Store) -> tuple[Tool, Tool]:

@@ -7,10 +7,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shipbot.bootstrap import open_store
 from bot.cards import Card
 from bot.commands import ShipBot
 from bot.models import Context
+from shipbot.bootstrap import open_store
 
 _PREFIX = st.sampled_from(["", "/", "compare ", "verdict ", "search ", "top ", "vote ",
                            "subscribe ", "unsubscribe ", "subscriptions ", "shipbot ", "help "])

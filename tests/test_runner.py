@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shipbot.bootstrap import open_bot
 from bot.dispatch import delivery_rows
 from bot.models import Context
+from shipbot.bootstrap import open_bot
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.rigs import Replica, new_tool_file, run_cli
@@ -157,10 +157,9 @@ def test_run_sends_due_reminders_digests_and_watch_dms(tmp_path: Path, fake: Fak
     """`shipbot run` queues what falls due with time (a past revisit date; a digest once its
     SHIPBOT_DIGEST_AT has passed) in its dispatcher's pass, and posts a watcher's DM."""
     import json
-
-    from tests.conftest import CLAUDE
     from datetime import UTC, datetime, timedelta
 
+    from tests.conftest import CLAUDE
     from tests.fakes.server import wait_for
 
     db = tmp_path / "due.db"

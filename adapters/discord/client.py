@@ -1,4 +1,6 @@
-"""The Discord bot: app commands with autocomplete, embed cards, reaction votes with live counts."""
+"""The Discord bot: app commands with autocomplete, embed cards, reaction votes with live counts.
+Over ~300 lines until the card pipeline shared with Slack (issue #19) takes votes, refreshes
+and healing out of both adapters."""
 
 from __future__ import annotations
 
@@ -24,10 +26,10 @@ from adapters.discord.embeds import (
 )
 from adapters.discord.views import ChoiceView, ReviewsButton, VoteButton, vote_view
 from adapters.healing import heal_cards, recent_since
+from adapters.settings import Settings
 from bot.cards import Card, Choice
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
-from adapters.settings import Settings
 from bot.models import Context
 from bot.store import CardRef
 

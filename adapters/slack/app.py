@@ -1,4 +1,6 @@
 """The Slack adapter: bolt's AsyncApp wired to the core, on the process's one event loop.
+Over ~300 lines until the card pipeline shared with Discord (issue #19) takes votes,
+refreshes and healing out of both adapters.
 
 Slash commands and did-you-mean buttons are acknowledged at once and answered by bolt's lazy
 listeners (tasks on the loop). Votes (reactions and vote buttons) are written to the store
@@ -27,18 +29,18 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.healing import heal_cards, recent_since
+from adapters.settings import Settings
 from adapters.slack.blocks import REACTION_MEANINGS, render
-from adapters.slack.context import APOLOGY, PLATFORM, command_context, explain, slack_time
-from adapters.slack.listeners import register
+from adapters.slack.context import PLATFORM, explain, slack_time
 from adapters.slack.installations import (
     AsyncStoreInstallationStore,
     AsyncStoreOAuthStateStore,
     StoreInstallationStore,
 )
+from adapters.slack.listeners import register
 from bot.cards import Card
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
-from adapters.settings import Settings
 from bot.models import Context
 from bot.store import CardRef
 

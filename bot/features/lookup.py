@@ -11,8 +11,8 @@ from bot.matching import NameIndex, Resolution
 from bot.models import Context
 from bot.names import clip
 from bot.splitting import ToolsResolution, resolve_tools
-from bot.store import Store
 from bot.storage.versioned import Versioned
+from bot.store import Store
 
 
 class Lookup:

@@ -1,4 +1,6 @@
 """The one small place where SQLite and PostgreSQL differ: connecting, parameters, a few words.
+It holds both engines side by side (over ~300 lines) so that each difference is read next to
+its counterpart.
 
 Every statement in the store is written once, in SQL both engines accept (`?` parameters,
 `INSERT ... ON CONFLICT`, `RETURNING`); the PostgreSQL engine rewrites `?` to `%s`. What does

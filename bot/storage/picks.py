@@ -6,7 +6,6 @@ from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
 
-
 class AliasPicks:
     """The picks aliases are learned from; a version counter says when they changed."""
 

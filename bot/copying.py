@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.store import Store
 from bot.storage.engine import StoreError
+from bot.store import Store
 
 # Every table, parents before the rows that point at them.
 TABLES = ("tools", "aliases", "reviews", "comparisons", "votes", "card_votes", "card_messages",
