@@ -262,6 +262,12 @@ def reviews_card(tools: list[Tool]) -> Card:
                 footer="Expert panel: " + ", ".join(_panel(tools)) if rows else "")
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, ending with an ellipsis when cut (labels, titles,
+    fields: where a platform has a hard limit and a word boundary does not matter)."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
 def cut_at_word(text: str, limit: int, marker: str = " …") -> str:
     """`text` whole if it fits `limit` characters, else cut at the last word that fits, with
     `marker` saying so (the one way every surface shortens prose)."""

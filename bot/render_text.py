@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.cards import Card, Column, ScoreRow, score_bar
+from bot.cards import Card, Column, ScoreRow, score_bar, shorten
 
 WIDTH = 80  # piped output and the golden renderings: stable whatever the terminal
 _LABEL = 10  # the row-label column of the side-by-side table
@@ -159,4 +159,4 @@ def _prefers(row: ScoreRow, count: int) -> str:
 
 def _fit(text: str, width: int) -> str:
     """Exactly `width` characters: cut with an ellipsis, or padded."""
-    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+    return shorten(text, width).ljust(width)

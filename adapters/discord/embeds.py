@@ -12,6 +12,7 @@ from bot.cards import (
     cut_at_word,
     score_cells,
     scorecard_heads,
+    shorten,
 )
 
 MAX_TITLE = 256
@@ -33,9 +34,7 @@ def safe(text: str) -> str:
     return text.replace("<#", "<\u200b#").replace("<@", "<\u200b@")
 
 
-def trim(text: str, limit: int) -> str:
-    """Cut text to `limit` characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+trim = shorten  # the core's one way to cut a text to a platform's limit
 
 
 def colour_for(card: Card) -> int:

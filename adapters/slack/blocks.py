@@ -14,6 +14,7 @@ from bot.cards import (
     cut_at_word,
     score_cells,
     scorecard_heads,
+    shorten,
 )
 
 MAX_BLOCKS = 50
@@ -48,9 +49,8 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 def trim(text: str, limit: int) -> str:
     """Cut text to `limit` characters, ending with an ellipsis when cut; never in the middle of
     an escape (half an `&amp;` would show as text, or swallow what follows)."""
-    if len(text) <= limit:
-        return text
-    return re.sub(r"&[a-z]{0,3}$", "", text[: limit - 1]) + "…"
+    cut = shorten(text, limit)
+    return cut if cut == text else re.sub(r"&[a-z]{0,3}$", "", cut[:-1]) + "…"
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
