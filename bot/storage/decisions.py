@@ -85,6 +85,10 @@ class Decisions:
         with self.db.transaction():
             gone = self.db.execute("DELETE FROM decisions WHERE id = ?",
                                    [decision_id]).rowcount > 0
+            # and its reminder, if one is queued and not yet sent
+            self.db.execute("DELETE FROM deliveries WHERE status='pending' AND "
+                            "subscription_id IS NULL AND publication_id IN (SELECT id FROM "
+                            "publications WHERE subject = ?)", [f"reminder:{decision_id}"])
             self.db.bump("decisions_version")
         return gone
 

@@ -95,17 +95,23 @@ class Subscriptions:
     def remove(self, platform: str, workspace: str, channel: str, sub_id: int | None) -> int:
         """Delete one (by id) or all of a channel's subscriptions, and their pending
         deliveries; returns how many subscriptions."""
-        sql = "DELETE FROM subscriptions WHERE platform=? AND workspace=? AND channel=?"
+        where = "platform=? AND workspace=? AND channel=?"
         params: list[Any] = [platform, workspace, channel]
         if sub_id is not None:
-            sql += " AND id = ?"
+            where += " AND id = ?"
             params.append(sub_id)
         with self.db.transaction():
-            removed = self.db.execute(sql, params).rowcount
-            self.db.execute(
-                "DELETE FROM deliveries WHERE status='pending' AND subscription_id NOT IN "
-                "(SELECT id FROM subscriptions)")
-        return removed
+            ids = [r[0] for r in self.db.execute(f"SELECT id FROM subscriptions WHERE {where}",
+                                                 params).rows]
+            # Exactly these subscriptions' deliveries: watch DMs and reminders have no
+            # subscription and are not theirs to cancel.
+            for start in range(0, len(ids), 5000):
+                chunk = ids[start:start + 5000]
+                marks = ",".join("?" * len(chunk))
+                self.db.execute("DELETE FROM deliveries WHERE status='pending' AND "
+                                f"subscription_id IN ({marks})", chunk)
+                self.db.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", chunk)
+        return len(ids)
 
     def disable(self, sub_id: int, reason: str) -> None:
         """Stop a dead subscription (its pending deliveries fail with it, in the outbox)."""
