@@ -43,6 +43,14 @@ def _clean_text(value: str) -> str:
     return value
 
 
+def _text_date(value: object) -> object:
+    """A date must be written as a date: a number would be read as Unix time (`0` is
+    1970-01-01), which no page means."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("a date must be written as YYYY-MM-DD, not a number")
+    return value
+
+
 def _not_future(value: date | None) -> date | None:
     """A published or review date cannot lie ahead (a day's grace for time zones)."""
     if value is not None and value > date.today() + timedelta(days=1):
@@ -104,6 +112,11 @@ class Tool(BaseModel):
     def _clean_texts(cls, value: str) -> str:
         return _clean_text(value)
 
+    @field_validator("reviewed", mode="before")
+    @classmethod
+    def _reviewed_as_text(cls, value: object) -> object:
+        return _text_date(value)
+
     @field_validator("reviewed")
     @classmethod
     def _reviewed_not_future(cls, value: date | None) -> date | None:
@@ -138,6 +151,11 @@ class Comparison(BaseModel):
     @classmethod
     def _clean_source(cls, value: str) -> str:
         return _clean_text(value)
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _published_as_text(cls, value: object) -> object:
+        return _text_date(value)
 
     @field_validator("published")
     @classmethod

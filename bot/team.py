@@ -105,12 +105,11 @@ def decision_line(decision: ChannelDecision, names: dict[str, str]) -> str:
 def channel_remark(store: Store, tool_ids: list[str], platform: str, workspace: str,
                    channel: str) -> str:
     """The newest decision of this channel that names any of these tools, as one line; ''."""
-    wanted = set(tool_ids)
-    for decision in store.decisions.shown(platform, workspace, channel):
-        if wanted & set(decision.tool_ids):
-            tools = store.catalog.tools(decision.tool_ids)
-            return decision_line(decision, {t: tools[t].short_name for t in tools})
-    return ""
+    decision = store.decisions.newest_naming(platform, workspace, channel, tool_ids)
+    if decision is None:
+        return ""
+    tools = store.catalog.tools(decision.tool_ids)
+    return decision_line(decision, {t: tools[t].short_name for t in tools})
 
 
 def with_channel_decision(store: Store, card: Card, platform: str, workspace: str,

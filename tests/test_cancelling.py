@@ -66,3 +66,17 @@ def test_unwatch_cancels_the_dms_no_other_watch_stands_behind(bot: ShipBot,
     bot.handle("unwatch tool one", _ctx("U5"))  # U5 watched only this one: the DM goes
     bot.handle("unwatch tool one", _ctx("U6"))  # U6 still watches tool two: the DM stays
     assert ["U6"] == [c for _, t, c in _pending(bot) if t == "dm"]
+
+
+def test_a_decided_tool_keeps_its_line_after_many_newer_decisions(bot: ShipBot) -> None:
+    """The line came from the channel's newest 200 decisions; past 200 newer ones about other
+    tools it vanished from cards (#16)."""
+    from tests.conftest import add_tools, make_tool
+
+    add_tools(bot.store, *(make_tool(f"Filler {n}", (60, 60, 60, 60)) for n in range(3)))
+    bot.handle("decide claude over azure because cheaper caching", _ctx())
+    for n in range(205):
+        bot.store.decisions.add("slack", "T1", "C1", f"filler-{n % 3}", [], f"r{n}", "", "U1")
+    card = bot.handle("compare claude azure", _ctx())
+    assert any(r.startswith("This channel shipped Claude 4 API over Azure AI Foundry")
+               for r in card.remarks)

@@ -159,3 +159,22 @@ def test_one_tool_given_differently_by_two_json_files_is_refused(tmp_path: Path)
     assert before == dump(Store.open(db))
     same = _import(db, str(first), str(_tool_file(tmp_path, "again.json", tagline="Fast")))
     assert 0 == same.exit_code, same.output  # the same record twice is one
+
+
+@pytest.mark.parametrize("field", ["published", "reviewed"])
+def test_a_date_given_as_a_number_is_refused(tmp_path: Path, field: str) -> None:
+    """`"published": 0` was read as Unix time, 1970-01-01 (#16)."""
+    db = tmp_path / "a.db"
+    store = open_store(db)
+    before = dump(store)
+    tool = {"id": "dated", "name": "Dated", "short_name": "Dated",
+            **({"reviewed": 0} if field == "reviewed" else {})}
+    bundle = {"tools": [tool, {**tool, "id": "other", "name": "Other", "short_name": "Other"}],
+              "comparisons": [{"tools": ["dated", "other"], "published": 0}]
+              if field == "published" else []}
+    path = tmp_path / "numbers.json"
+    path.write_text(json.dumps(bundle))
+    result = _import(db, str(path))
+    assert 1 == result.exit_code
+    assert "a date must be written as YYYY-MM-DD, not a number" in result.output
+    assert before == dump(store)

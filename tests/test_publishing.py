@@ -114,3 +114,16 @@ def test_a_comparison_new_as_a_pair_is_published(bot: ShipBot, store: Store,
     assert [("C-all", "compare:gamma+delta")] == _pending(store)
     assert "New verdict" == result.announcements[0].card.notice
     assert 0 == publish_files(bot.cards, [pair]).queued  # the same again: no news
+
+
+def test_tool_ids_with_vs_in_them_keep_their_comparisons_apart(bot: ShipBot, store: Store,
+                                                                tmp_path: Path) -> None:
+    """`a-vs-b` + `c` and `a` + `b-vs-c` joined with `-vs-` made one key: the first comparison
+    was replaced in silence (#16)."""
+    tools = [_tool(t, "Acme", [70, 70, 70, 70]) for t in ("a-vs-b", "c", "a", "b-vs-c")]
+    publish_files(bot.cards, [_write(tmp_path, "x.json", tools,
+                                     [{"tools": ["a-vs-b", "c"]}, {"tools": ["a", "b-vs-c"]}])])
+    assert 3 == store.stats()["comparisons"]  # the bundled one and these two
+    assert store.catalog.comparison_source(["a-vs-b", "c"]) is not None
+    assert store.catalog.comparison_source(["a", "b-vs-c"]) is not None
+    assert [("a", "b-vs-c")] == store.catalog.comparisons_for("a")

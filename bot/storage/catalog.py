@@ -31,6 +31,12 @@ def refresh_tool_dates(engine: Any, tool_ids: list[str]) -> None:
             [tool_id, tool_id, tool_id])
 
 
+def comparison_key(tool_ids: Iterable[str]) -> str:
+    """A comparison's key: its tool ids as a JSON array. Ids may contain `-vs-`, so joining
+    them with it gave two different comparisons one key (and the first was replaced)."""
+    return json.dumps(list(tool_ids))
+
+
 @dataclass(frozen=True)
 class ImportResult:
     """What an import changed: tool ids added, tool ids whose facts or reviews changed."""
@@ -131,7 +137,7 @@ class Catalog:
             missing = [t for t in comparison.tools if self.tool(t, cached=False) is None]
             if missing:
                 raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
-            cid = "-vs-".join(comparison.tools)
+            cid = comparison_key(comparison.tools)
             row = [json.dumps(comparison.tools), _iso(comparison.published), comparison.source]
             stored = self.db.execute("SELECT tool_ids, published, source FROM comparisons "
                                      "WHERE id = ?", [cid]).fetchone()
@@ -268,7 +274,7 @@ class Catalog:
         ids = list(tool_ids)
         if not 2 <= len(ids) <= 4:
             return None
-        keys = ["-vs-".join(p) for p in itertools.permutations(ids)]
+        keys = [comparison_key(p) for p in itertools.permutations(ids)]
         row = self.db.execute(
             "SELECT source, published, stored_at, changed_at FROM comparisons WHERE id IN "
             f"({','.join('?' * len(keys))}) ORDER BY published DESC LIMIT 1", keys).fetchone()

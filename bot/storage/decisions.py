@@ -45,7 +45,7 @@ class Decisions:
 
     def __init__(self, engine: Engine) -> None:
         self.db = engine
-        self._cache: VersionedDict[tuple[str, str, str], list[ChannelDecision]] = \
+        self._cache: VersionedDict[tuple[str, ...], ChannelDecision | None] = \
             VersionedDict(limit=_CACHED_CHANNELS)
 
     def add(self, platform: str, workspace: str, channel: str, tool_id: str,
@@ -71,14 +71,22 @@ class Decisions:
         return self._select("WHERE platform=? AND workspace=? AND channel=? "
                             "ORDER BY id DESC LIMIT ?", [platform, workspace, channel, limit])
 
-    def shown(self, platform: str, workspace: str, channel: str) -> list[ChannelDecision]:
-        """A channel's newest decisions as cards show them (cached until one changes)."""
+    def newest_naming(self, platform: str, workspace: str, channel: str,
+                      tool_ids: Iterable[str]) -> ChannelDecision | None:
+        """The channel's newest decision that names any of these tools (chosen or passed
+        over), however many newer ones name others; cached until a decision changes."""
+        ids = sorted(set(tool_ids))
         cache = self._cache.at(self.db.meta_counter("decisions_version"))
-        key = (platform, workspace, channel)
-        found = cache.get(key)
-        if found is None:
-            found = cache[key] = self.of_channel(platform, workspace, channel, limit=200)
-        return found
+        key = (platform, workspace, channel, *ids)
+        if key not in cache:
+            named = " OR ".join(["tool_id = ?"] * len(ids) + ["over_ids LIKE ? ESCAPE '!'"]
+                                * len(ids))
+            found = self._select(
+                f"WHERE platform=? AND workspace=? AND channel=? AND ({named}) "
+                "ORDER BY id DESC LIMIT 1",
+                [platform, workspace, channel, *ids, *(f'%{_like(json.dumps(i))}%' for i in ids)])
+            cache[key] = found[0] if found else None
+        return cache[key]
 
     def remove(self, decision_id: int) -> bool:
         """Delete one decision; False if it was gone."""
@@ -106,3 +114,8 @@ class Decisions:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM decisions {where}", params).rows
         return [ChannelDecision(int(r[0]), r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7],
                          r[8], r[9], r[10]) for r in rows]
+
+
+def _like(text: str) -> str:
+    """`text` matched literally inside a LIKE pattern (escape character `!`)."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")

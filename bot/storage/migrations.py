@@ -187,6 +187,16 @@ def m008_comparison_tools_and_verdict_dates(engine: Engine) -> None:
         refresh_tool_dates(engine, [tool_id])
 
 
+@migration
+def m009_comparison_keys(engine: Engine) -> None:
+    """Comparisons keyed by their tool ids as a JSON array (catalog.comparison_key), which is
+    what `tool_ids` already holds: a `-vs-` inside a tool id can no longer join two keys."""
+    _run(engine,
+         "UPDATE comparison_tools SET comparison_id = (SELECT c.tool_ids FROM comparisons c "
+         "WHERE c.id = comparison_tools.comparison_id)",
+         "UPDATE comparisons SET id = tool_ids")
+
+
 def migrate(engine: Engine) -> None:
     """Bring the database up to date; refuse one written by a newer shipbot."""
     latest = len(MIGRATIONS)
