@@ -18,6 +18,9 @@ def default_db_path() -> Path:
     return Path.home() / ".local" / "share" / "shipbot" / "shipbot.db"
 
 
+MAX_SHARDS = 10_000  # Discord's largest bots run thousands of shards; nobody runs more
+
+
 class Settings(BaseSettings):
     """Every setting shipbot reads; secrets are SecretStr so they never print."""
 
@@ -41,7 +44,7 @@ class Settings(BaseSettings):
     # Which gateway shards this replica holds (`0-3`, `0,2`) out of how many in all; unset:
     # every shard, in one process.
     discord_shard_ids: str | None = None
-    discord_shard_count: int | None = Field(default=None, ge=1)
+    discord_shard_count: int | None = Field(default=None, ge=1, le=MAX_SHARDS)
     # Who may subscribe and unsubscribe a Slack channel: anyone in it, or only workspace admins
     # and owners (checked with users.info); anyone may remove a subscription they made.
     slack_managers: Literal["anyone", "admins"] = Field(default="anyone",
@@ -50,12 +53,17 @@ class Settings(BaseSettings):
     # typing the same words; learned everywhere once that happened in this many workspaces.
     learn_users: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_USERS")
     learn_workspaces: int = Field(default=2, ge=1, le=1000, alias="SHIPBOT_LEARN_WORKSPACES")
-    dispatch_poll_seconds: float = Field(default=2.0, alias="SHIPBOT_DISPATCH_POLL")
+    # Seconds the dispatcher waits when nothing is due: finite and bounded (inf stopped it for
+    # good while /healthz said all was well; 0, negatives and nan spun a core).
+    dispatch_poll_seconds: float = Field(default=2.0, ge=0.05, le=3600, allow_inf_nan=False,
+                                         alias="SHIPBOT_DISPATCH_POLL")
     # On start (and, on Discord, after a gateway session that could not be resumed) a replica
     # re-reads the reactions on cards this recent and corrects the store; at most this many
     # platform reads a second.
-    heal_days: float = Field(default=7.0, ge=0, alias="SHIPBOT_HEAL_DAYS")
-    heal_rate: float = Field(default=1.0, gt=0, alias="SHIPBOT_HEAL_RATE")
+    heal_days: float = Field(default=7.0, ge=0, le=365, allow_inf_nan=False,
+                             alias="SHIPBOT_HEAL_DAYS")
+    heal_rate: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False,
+                             alias="SHIPBOT_HEAL_RATE")
     # Threads that run blocking core and store work for the event loop (per replica).
     store_threads: int = Field(default=8, ge=1, le=64, alias="SHIPBOT_STORE_THREADS")
     # When weekly digests go out: a weekday and a time, UTC unless a zone follows.
@@ -103,14 +111,21 @@ class Settings(BaseSettings):
 
 
 def parse_shard_ids(text: str) -> list[int]:
-    """`0-3` -> [0, 1, 2, 3]; `0,2` -> [0, 2]; `0-1,4` -> [0, 1, 4]."""
+    """`0-3` -> [0, 1, 2, 3]; `0,2` -> [0, 2]; `0-1,4` -> [0, 1, 4]. Bounded before anything
+    is built (`0-100000000` once took 9 GB before failing)."""
     ids: set[int] = set()
-    for part in text.replace(" ", "").split(","):
+    for part in text.replace(" ", "").split(",")[:MAX_SHARDS]:
         first, _, last = part.partition("-")
-        if not first.isdigit() or (last and not last.isdigit()):
-            raise ValueError(f"DISCORD_SHARD_IDS must look like 0-3 or 0,2, not {text!r}")
+        if not (first.isascii() and first.isdigit()) or (
+                last and not (last.isascii() and last.isdigit())):
+            raise ValueError(f"DISCORD_SHARD_IDS must look like 0-3 or 0,2, not {text[:40]!r}")
+        if len(first) > 6 or len(last) > 6:
+            raise ValueError(f"DISCORD_SHARD_IDS names a shard over {MAX_SHARDS - 1}")
         start, end = int(first), int(last or first)
         if end < start:
             raise ValueError(f"DISCORD_SHARD_IDS range {part} runs backwards")
+        if end >= MAX_SHARDS:
+            raise ValueError(f"DISCORD_SHARD_IDS names shard {end}; shards run from 0 to "
+                             f"{MAX_SHARDS - 1} at most")
         ids.update(range(start, end + 1))
     return sorted(ids)

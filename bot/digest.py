@@ -3,6 +3,8 @@ queues them)."""
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,13 +39,26 @@ class DigestTime:
         return slot.astimezone(UTC)
 
 
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _is_day_name(word: str) -> bool:
+    """`mon`, `monday` (or any start of it of three letters or more)."""
+    return len(word) >= 3 and any(name.startswith(word) for name in _DAY_NAMES)
+
+
 def parse_digest_at(text: str) -> DigestTime:
     """`mon 09:00` or `fri 16:30 Europe/Berlin` (UTC unless a zone is given)."""
     parts = text.split()
     usage = f"SHIPBOT_DIGEST_AT={text!r}: give a weekday and a time, e.g. `mon 09:00`"
-    if len(parts) not in (2, 3) or parts[0][:3].lower() not in DAYS:
+    # A weekday is its name or its first three letters (`mongoose` is not Monday), a time is
+    # HH:MM in digits (`+9:+5` is not 09:05).
+    day = parts[0].lower() if parts else ""
+    if len(parts) not in (2, 3) or day[:3] not in DAYS or not _is_day_name(day):
         raise ValueError(usage)
     try:
+        if not re.fullmatch(r"\d{1,2}:\d{2}", parts[1]):
+            raise ValueError
         hour, minute = (int(x) for x in parts[1].split(":"))
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError

@@ -1,0 +1,39 @@
+"""Every setting is bounded (#16): a value that would stop, spin or exhaust a replica is
+refused at start with a sentence naming the variable, and nothing runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from shipbot.cli import cli
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("SHIPBOT_DISPATCH_POLL", "inf"), ("SHIPBOT_DISPATCH_POLL", "nan"),
+    ("SHIPBOT_DISPATCH_POLL", "0"), ("SHIPBOT_DISPATCH_POLL", "-5"),
+    ("SHIPBOT_HEAL_DAYS", "inf"), ("SHIPBOT_HEAL_RATE", "nan"),
+    ("SHIPBOT_DIGEST_AT", "mongoose 09:00"), ("SHIPBOT_DIGEST_AT", "fri +9:+5"),
+])
+def test_a_setting_out_of_bounds_is_refused(tmp_path: Path, name: str, value: str) -> None:
+    result = CliRunner(env={name: value}).invoke(cli, ["--db", str(tmp_path / "a.db"), "stats"])
+    assert 2 == result.exit_code, result.output
+    assert name in result.output and "bad setting" in result.output
+    assert not (tmp_path / "a.db").exists()  # nothing ran
+
+
+def test_a_huge_shard_range_is_refused_at_once(tmp_path: Path) -> None:
+    env = {"DISCORD_SHARD_IDS": "0-100000000", "DISCORD_SHARD_COUNT": "100000001"}
+    result = CliRunner(env=env).invoke(cli, ["--db", str(tmp_path / "a.db"), "stats"])
+    assert 2 == result.exit_code
+    assert "DISCORD_SHARD" in result.output
+
+
+def test_a_whole_weekday_name_is_a_weekday() -> None:
+    from bot.digest import parse_digest_at
+
+    monday, tuesday = parse_digest_at("Monday 9:30"), parse_digest_at("tues 10:00")
+    assert (0, 9, 30) == (monday.weekday, monday.hour, monday.minute)
+    assert (1, 10, 0) == (tuesday.weekday, tuesday.hour, tuesday.minute)
