@@ -10,6 +10,7 @@ aggregation, an auto-numbered key) is a method or attribute here.
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import threading
@@ -275,15 +276,22 @@ class PostgresEngine(Engine):
         except ImportError as exc:
             raise StoreError("a postgresql:// database needs psycopg: "
                              "pip install 'shipbot[postgres]'") from exc
+        import psycopg
+
+        url = _lower_scheme(url)
         self.location = url
-        self.target = _without_password(url)
+        self.target = display_url(url)
+        _SECRETS.update(_secrets_of(url))  # scrubbed from psycopg's own log lines too
         try:
+            # One connection first: a wrong host, port, database or password fails at once
+            # with the server's reason, instead of the pool retrying for 30 s in warnings.
+            psycopg.connect(url, connect_timeout=10, autocommit=True).close()
             self.pool = ConnectionPool(url, min_size=1, max_size=max_size, open=True, timeout=30,
                                        kwargs={"autocommit": True})
             self.pool.wait(timeout=30)
-        except Exception as exc:  # the message may carry the URL: show it without a password
+        except Exception as exc:  # the message may carry the URL: never show its secrets
             raise StoreError(f"cannot connect to {self.target}: "
-                             f"{_without_password(str(exc))}") from None
+                             f"{scrub(str(exc).strip(), url)}") from None
 
     def execute(self, sql: str, params: Params = ()) -> Result:
         """Run one statement: on this thread's transaction, else on a pooled connection."""
@@ -365,14 +373,75 @@ class PostgresEngine(Engine):
         self.pool.close()
 
 
-def _without_password(text: str) -> str:
-    """A URL (or a message quoting one) with any password replaced by ***."""
-    return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
+_SECRETS: set[str] = set()  # passwords of the URLs this process opened
+
+
+def _lower_scheme(url: str) -> str:
+    """`POSTGRESQL://...` as libpq reads it (it only knows the lower-case scheme)."""
+    scheme, sep, rest = url.partition("://")
+    return scheme.lower() + sep + rest
+
+
+def _split(url: str) -> tuple[str, str, str, str]:
+    """(scheme, user, password, host and path) of a URL, by hand: the password is everything
+    between the user's `:` and the last `@` (a password may hold `@`, `:` or spaces)."""
+    scheme, _, rest = url.partition("://")
+    rest = rest.split("?", 1)[0]
+    userinfo, at, hostpart = rest.rpartition("@")
+    if not at:
+        return scheme, "", "", rest
+    user, _, password = userinfo.partition(":")
+    return scheme, user, password, hostpart
+
+
+def _secrets_of(url: str) -> set[str]:
+    """Every text in `url` that may be a password: in the user part, or `password=` in the
+    query (libpq takes both), as written and as libpq decodes it."""
+    found = {_split(url)[2]}
+    found.update(re.findall(r"[?&]password=([^&]*)", url))
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+
+        found.add(str(conninfo_to_dict(url).get("password") or ""))
+    except Exception:  # an unparseable URL: the raw parts above are all there is
+        pass
+    return {f for f in found if f}
+
+
+def display_url(url: str) -> str:
+    """A URL as shipbot shows and logs it: scheme, user, host and database; never a password,
+    never the query (it may carry `password=`)."""
+    scheme, user, _, hostpart = _split(url)
+    return f"{scheme.lower()}://{user + '@' if user else ''}{hostpart}"
+
+
+def scrub(text: str, url: str = "") -> str:
+    """`text` (an error or log line) with the URL shown as display_url and every password this
+    process knows replaced by ***."""
+    if url:
+        text = text.replace(url, display_url(url))
+    for secret in sorted(_SECRETS | (_secrets_of(url) if url else set()), key=len,
+                         reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+class _ScrubSecrets(logging.Filter):
+    """psycopg's pool logs connection failures with the connection string: scrub them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _SECRETS:
+            record.msg, record.args = scrub(record.getMessage()), None
+        return True
+
+
+for _name in ("psycopg", "psycopg.pool"):
+    logging.getLogger(_name).addFilter(_ScrubSecrets())
 
 
 def is_url(target: str | Path) -> bool:
-    """True for a postgresql:// (or postgres://) URL."""
-    return str(target).startswith(("postgresql://", "postgres://"))
+    """True for a postgresql:// (or postgres://) URL, in any case."""
+    return str(target).lower().startswith(("postgresql://", "postgres://"))
 
 
 def open_engine(target: str | Path) -> Engine:
