@@ -39,8 +39,10 @@ class CardMaker:
         found = self.store.catalog.comparison_source(ids)  # one read: source and dates
         tool_dates = {} if found else self.store.catalog.tool_dates(ids)
         fresh = dating.of_comparison(found, tool_dates, today(), self.stale_days)
-        return compare_card(ordered, votes, decide(ordered, votes), found[0] if found else "",
-                            fresh)
+        card = compare_card(ordered, votes, decide(ordered, votes),
+                            found[0] if found else "", fresh)
+        card.url = found[4] if found else ""
+        return card
 
     def verdict(self, tool_id: str) -> Card:
         """The verdict card for a known tool id."""

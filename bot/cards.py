@@ -129,6 +129,7 @@ class Card(BaseModel):
     reviews: list[ReviewRow] = Field(default_factory=list)
     choices: list[Choice] = Field(default_factory=list)
     footer: str = ""
+    url: str = ""  # the comparison's page on the verdict site, when known (every surface links)
     ephemeral: bool = False
 
     @property

@@ -49,13 +49,13 @@ def dated(published: str, added: str) -> str:
     return f"Added {added[:10]}" if added else ""
 
 
-def of_comparison(found: tuple[str, str, str, str] | None,
+def of_comparison(found: tuple[str, str, str, str, str] | None,
                   tools: dict[str, tuple[str, str, str]], today: date | None,
                   stale_days: int) -> Freshness:
     """A compare card's freshness: the published comparison's dates, or, for tools never
     compared together, that fact and the age of the oldest verdict among them."""
     if found is not None:
-        _, published, added, changed = found
+        _, published, added, changed, _ = found
         return Freshness(dated(published, added), published or changed or added, today,
                          stale_days)
     days = [verdict_on(*dates) for dates in tools.values()]

@@ -146,6 +146,8 @@ class Comparison(BaseModel):
     tools: list[str] = Field(min_length=2, max_length=4, description="tool ids")
     published: date | None = None
     source: str = Field(default="", max_length=300)
+    url: str = Field(default="", max_length=2000, pattern=r"^(https?://\S+)?$",
+                     description="the comparison's page on the verdict site (its canonical URL)")
 
     @field_validator("source")
     @classmethod

@@ -56,6 +56,8 @@ def render_text(card: Card, width: int = WIDTH) -> str:
             out += _wrap(choice.text or choice.command, width, "  ", "    ")
     if card.footer:
         out += _wrap(card.footer, width)
+    if card.url:
+        out.append(f"Source: {card.url}")  # whole, never wrapped: a terminal can open it
     return "\n".join(line.rstrip() for line in out)
 
 

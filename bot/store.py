@@ -24,6 +24,7 @@ from bot.storage.installations import Installations
 from bot.storage.migrations import MIGRATIONS, migrate
 from bot.storage.outbox import Outbox
 from bot.storage.picks import AliasPicks
+from bot.storage.sources import Sources
 from bot.storage.subscriptions import Subscriptions
 from bot.storage.votes import Votes
 from bot.storage.watches import Watches
@@ -50,6 +51,7 @@ class Store:
         self.installations = Installations(engine)
         self.watches = Watches(engine)
         self.decisions = Decisions(engine)
+        self.sources = Sources(engine)
 
     @classmethod
     def open(cls, target: str | Path, create_folder: bool = False) -> Store:

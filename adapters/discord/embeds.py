@@ -52,7 +52,8 @@ def colour_for(card: Card) -> int:
 
 def render_embed(card: Card) -> discord.Embed:
     """The embed for a card: tools side by side, scorecard, recommendation, footer."""
-    embed = discord.Embed(title=trim(safe(card.title), MAX_TITLE), colour=colour_for(card))
+    embed = discord.Embed(title=trim(safe(card.title), MAX_TITLE), colour=colour_for(card),
+                          url=card.url or None)  # the title links to the comparison's page
     description = [f"**{safe(card.notice)}**"] if card.notice else []
     description += [safe(line) for line in card.lines]
     if description:

@@ -148,8 +148,10 @@ def _buttons(card: Card) -> list[Block]:
     # The tools' ids travel in the Reviews button, so any replica answers it, after restarts.
     reviews = _button("Reviews", "reviews", {"tool_ids": card.tool_ids})
     if card.kind == "compare":
+        link = [{"type": "button", "text": plain("Full comparison", MAX_BUTTON),
+                 "action_id": "shipbot_link", "url": card.url[:3000]}] if card.url else []
         return [*(_button(f"Ship {c.short_name}", f"vote_{i}", {"pos": i, "choice": "ship"})
-                  for i, c in enumerate(card.columns[:4])), reviews]
+                  for i, c in enumerate(card.columns[:4])), reviews, *link]
     if card.kind == "verdict":
         return [_button("Ship", "vote_ship", {"pos": 0, "choice": "ship"}, style="primary"),
                 _button("Skip", "vote_skip", {"pos": 0, "choice": "skip"}, style="danger"),

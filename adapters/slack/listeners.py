@@ -83,6 +83,8 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
 
     app.action("shipbot_reviews")(ack=_ack, lazy=[adapter.track(reviews)])
+    # A link button opens the page in the browser; Slack still tells the app, which only acks.
+    app.action("shipbot_link")(_ack)
 
     async def vote_button(ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                           respond: Respond) -> None:

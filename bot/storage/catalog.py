@@ -138,18 +138,21 @@ class Catalog:
             if missing:
                 raise StoreError(f"comparison names unknown tool ids: {', '.join(missing)}")
             cid = comparison_key(comparison.tools)
-            row = [json.dumps(comparison.tools), _iso(comparison.published), comparison.source]
-            stored = self.db.execute("SELECT tool_ids, published, source FROM comparisons "
+            row = [json.dumps(comparison.tools), _iso(comparison.published), comparison.source,
+                   comparison.url]
+            stored = self.db.execute("SELECT tool_ids, published, source, url FROM comparisons "
                                      "WHERE id = ?", [cid]).fetchone()
+            if stored is not None and not comparison.url:
+                row[3] = stored[3]  # a file import does not forget the page it came from
             if stored is None:
                 new_comparisons.append(tuple(comparison.tools))
-                self.db.execute("INSERT INTO comparisons (id, tool_ids, published, source, "
-                                "stored_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                self.db.execute("INSERT INTO comparisons (id, tool_ids, published, source, url, "
+                                "stored_at, changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                                 [cid, *row, now, now])
             elif list(stored) != row or touched & set(comparison.tools):
                 # changed_at: what weekly digests collect; an identical re-import is no news.
                 self.db.execute("UPDATE comparisons SET tool_ids = ?, published = ?, source = ?, "
-                                "changed_at = ? WHERE id = ?", [*row, now, cid])
+                                "url = ?, changed_at = ? WHERE id = ?", [*row, now, cid])
             self.db.execute("DELETE FROM comparison_tools WHERE comparison_id = ?", [cid])
             self.db.executemany("INSERT INTO comparison_tools (comparison_id, tool_id) "
                                 "VALUES (?, ?)", [(cid, t) for t in dict.fromkeys(comparison.tools)])
@@ -268,17 +271,19 @@ class Catalog:
             [tool_id])
         return [tuple(json.loads(raw)) for (raw,) in rows]
 
-    def comparison_source(self, tool_ids: Iterable[str]) -> tuple[str, str, str, str] | None:
-        """(source, published date from the data or '', day first stored, day last changed)
-        of a published comparison of exactly these tools, or None."""
+    def comparison_source(self, tool_ids: Iterable[str]
+                          ) -> tuple[str, str, str, str, str] | None:
+        """(source, published date from the data or '', day first stored, day last changed,
+        page URL or '') of a published comparison of exactly these tools, or None."""
         ids = list(tool_ids)
         if not 2 <= len(ids) <= 4:
             return None
         keys = [comparison_key(p) for p in itertools.permutations(ids)]
         row = self.db.execute(
-            "SELECT source, published, stored_at, changed_at FROM comparisons WHERE id IN "
+            "SELECT source, published, stored_at, changed_at, url FROM comparisons WHERE id IN "
             f"({','.join('?' * len(keys))}) ORDER BY published DESC LIMIT 1", keys).fetchone()
-        return (row[0], row[1] or "", (row[2] or "")[:10], (row[3] or "")[:10]) if row else None
+        return (row[0], row[1] or "", (row[2] or "")[:10], (row[3] or "")[:10],
+                row[4] or "") if row else None
 
     def tool_dates(self, tool_ids: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """Per tool: (newest published date from the data or '', day first stored, day of its

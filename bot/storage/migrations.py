@@ -197,6 +197,28 @@ def m009_comparison_keys(engine: Engine) -> None:
          "UPDATE comparisons SET id = tool_ids")
 
 
+@migration
+def m010_sources(engine: Engine) -> None:
+    """Followed sites (feeds, sitemaps, pages) with their validators, failures and a lease,
+    and each page seen through them (its own validators and content hash)."""
+    _run(engine,
+         "CREATE TABLE sources (id {serial}, url TEXT NOT NULL UNIQUE, every_seconds INTEGER "
+         "NOT NULL, kind TEXT NOT NULL DEFAULT '', etag TEXT NOT NULL DEFAULT '', "
+         "last_modified TEXT NOT NULL DEFAULT '', content_hash TEXT NOT NULL DEFAULT '', "
+         "last_check TEXT NOT NULL DEFAULT '', last_change TEXT NOT NULL DEFAULT '', "
+         "last_error TEXT NOT NULL DEFAULT '', failures INTEGER NOT NULL DEFAULT 0, "
+         "state TEXT NOT NULL DEFAULT 'active', next_at DOUBLE PRECISION NOT NULL DEFAULT 0, "
+         "lease_until DOUBLE PRECISION NOT NULL DEFAULT 0, lease_owner TEXT NOT NULL DEFAULT "
+         "'', created_at TEXT NOT NULL)",
+         "CREATE TABLE source_pages (source_id BIGINT NOT NULL, url TEXT NOT NULL, "
+         "etag TEXT NOT NULL DEFAULT '', last_modified TEXT NOT NULL DEFAULT '', "
+         "content_hash TEXT NOT NULL DEFAULT '', seen_at TEXT NOT NULL, "
+         "PRIMARY KEY (source_id, url))",
+         "CREATE INDEX idx_sources_due ON sources (state, next_at)",
+         # the comparison's page on the verdict site, for the cards' link
+         "ALTER TABLE comparisons ADD COLUMN url TEXT NOT NULL DEFAULT ''")
+
+
 def migrate(engine: Engine) -> None:
     """Bring the database up to date; refuse one written by a newer shipbot."""
     latest = len(MIGRATIONS)
