@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     # A verdict older than this many days (from the later of published and reviewed) is stale.
     stale_days: int = Field(default=180, ge=1, le=100000, alias="SHIPBOT_STALE_DAYS")
 
+    # Following the verdict site: the largest response read, and failures in a row before a
+    # source is paused (`shipbot sources resume ID` starts it again).
+    sync_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=1024 ** 3,
+                                alias="SHIPBOT_SYNC_MAX_BYTES")
+    sync_failures: int = Field(default=10, ge=1, le=1000, alias="SHIPBOT_SYNC_FAILURES")
+    # How often a replica looks for due sources (each source has its own --every).
+    sync_poll_seconds: float = Field(default=30.0, ge=0.1, le=3600, allow_inf_nan=False,
+                                     alias="SHIPBOT_SYNC_POLL")
+
     @field_validator("digest_at")
     @classmethod
     def _valid_digest_at(cls, value: str) -> str:

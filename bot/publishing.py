@@ -47,7 +47,14 @@ class _DryRun(Exception):
 def publish_files(maker: CardMaker, paths: Iterable[Path], dry_run: bool = False,
                   allow_removals: bool = False) -> PublishResult:
     """Import the files and queue deliveries for every new or changed verdict, atomically."""
-    merged = merge_bundles(maker.store, read_files(paths))
+    return publish_bundle(maker, merge_bundles(maker.store, read_files(paths)), dry_run,
+                          allow_removals)
+
+
+def publish_bundle(maker: CardMaker, merged: Bundle, dry_run: bool = False,
+                   allow_removals: bool = False) -> PublishResult:
+    """Import one bundle and queue deliveries for every new or changed verdict, atomically
+    (what `shipbot publish` does with files, and a source's pass with each page)."""
     result = PublishResult()
     try:
         with maker.store.transaction():

@@ -312,6 +312,117 @@ def run(env: Env, host: str, port: int, rate: float) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+EVERY = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_every(text: str) -> int:
+    """`30m`, `1h`, `2d` (or seconds) as seconds; at least a minute, at most a week."""
+    text = text.strip().lower()
+    number, unit = (text[:-1], text[-1]) if text[-1:] in EVERY else (text, "")
+    if not (number.isascii() and number.isdigit()) or len(number) > 7:
+        raise click.BadParameter(f"{text!r}: give a period like 30m, 1h or 2d")
+    seconds = int(number) * EVERY.get(unit, 1)
+    if not 60 <= seconds <= 7 * 86400:
+        raise click.BadParameter("a source is checked between once a minute and once a week")
+    return seconds
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """The followed verdict-site URLs: kind, last check and change, pages, last error, state."""
+    if ctx.invoked_subcommand is not None:
+        return
+    store = ctx.find_object(Env).store()  # type: ignore[union-attr]
+    found = store.sources.list()
+    if not found:
+        click.echo("No sources. Follow the verdict site with `shipbot sources add URL`.")
+    for src in found:
+        state = src.state if src.state == "active" else f"{src.state} ({src.last_error})"
+        click.echo(f"#{src.id} {src.url}\n    kind {src.kind or 'not read yet'} · every "
+                   f"{src.every_seconds // 60} min · last check {src.last_check[:16] or 'never'}"
+                   f" · last change {src.last_change[:16] or 'never'} · "
+                   f"{store.sources.pages_known(src.id)} page(s) · {state}"
+                   + (f"\n    last error: {src.last_error}"
+                      if src.last_error and src.state == "active" else ""))
+
+
+@sources.command(name="add")
+@click.argument("url")
+@click.option("--every", "every", default="1h", show_default=True,
+              help="How often to check it: 30m, 1h, 2d.")
+@pass_env
+def sources_add(env: Env, url: str, every: str) -> None:
+    """Follow a feed, sitemap or comparison page (http or https); checked at once by `run`."""
+    if not url.lower().startswith(("http://", "https://")) or " " in url or len(url) > 2000:
+        raise click.BadParameter(f"{url[:80]!r}: give an http:// or https:// URL")
+    src, new = env.store().sources.add(url, parse_every(every))
+    click.echo(f"Following #{src.id} {src.url}, every {src.every_seconds // 60} min."
+               if new else f"Already following #{src.id} {src.url}.")
+
+
+@sources.command(name="remove")
+@click.argument("source_id", type=click.IntRange(1, 2 ** 62))
+@pass_env
+def sources_remove(env: Env, source_id: int) -> None:
+    """Stop following a source (what it imported stays in the catalog)."""
+    if not env.store().sources.remove(source_id):
+        raise click.ClickException(f"there is no source #{source_id}; `shipbot sources` lists them")
+    click.echo(f"Stopped following #{source_id}.")
+
+
+@sources.command(name="resume")
+@click.argument("source_id", type=click.IntRange(1, 2 ** 62))
+@pass_env
+def sources_resume(env: Env, source_id: int) -> None:
+    """Start a paused source again, checked at once."""
+    if not env.store().sources.resume(source_id):
+        raise click.ClickException(f"there is no source #{source_id}; `shipbot sources` lists them")
+    click.echo(f"Resumed #{source_id}: checked at the next pass.")
+
+
+@cli.command()
+@click.argument("source_id", type=click.IntRange(1, 2 ** 62), required=False)
+@pass_env
+def sync(env: Env, source_id: int | None) -> None:
+    """One pass now, in the foreground: per page, new, changed, unchanged or refused (why)."""
+    import asyncio
+    import os
+    import socket
+
+    from adapters.web import PoliteFetcher
+    from bot.sources.sync import sync_source
+
+    bot = env.bot()
+    chosen = bot.store.sources.list() if source_id is None else [
+        s for s in [bot.store.sources.get(source_id)] if s is not None]
+    if not chosen:
+        raise click.ClickException("no such source; `shipbot sources add URL` follows one"
+                                   if source_id else "no sources to sync; `shipbot sources add "
+                                   "URL` follows one")
+    owner = f"sync:{socket.gethostname()}:{os.getpid()}"
+
+    async def run() -> int:
+        failed = 0
+        async with PoliteFetcher(max_bytes=env.settings.sync_max_bytes) as fetch:
+            for src in chosen:
+                result = await sync_source(bot.cards, src, fetch, owner,
+                                           env.settings.sync_failures)
+                click.echo(f"#{src.id} {src.url}")
+                if result.skipped or result.error:
+                    failed += bool(result.error)
+                    click.echo(f"  {'skipped' if result.skipped else 'failed'}: "
+                               f"{result.skipped or result.error}"
+                               + ("; paused (shipbot sources resume "
+                                  f"{src.id})" if result.source.state == "paused" else ""))
+                for page in result.pages:
+                    click.echo(f"  {page}")
+        return failed
+
+    if asyncio.run(run()):
+        sys.exit(1)
+
+
 @cli.group()
 def slack() -> None:
     """Slack set-up helpers."""

@@ -65,6 +65,7 @@ async def _serve(bot: ShipBot, settings: Settings, host: str, port: int, rate: f
             closers += await _start_slack(bot, settings, host, port, rate, pool, dispatch_stop)
         if discord_on:
             closers += _start_discord(bot, settings, rate, dispatch_stop, stopping, failure)
+        closers.append(_start_following(bot, settings, stopping))
         await stopping.wait()
     finally:
         dispatch_stop.set()
@@ -158,6 +159,25 @@ def _start_discord(bot: ShipBot, settings: Settings, rate: float,
         await asyncio.wait({task}, timeout=5)
 
     return [close]
+
+
+def _start_following(bot: ShipBot, settings: Settings,
+                     stopping: asyncio.Event) -> Callable[[], Awaitable[object]]:
+    """The verdict-site follower, a task on this replica's loop (adapters.web)."""
+    import os
+    import socket
+
+    from adapters.web import follow_sources
+
+    owner = f"run:{socket.gethostname()}:{os.getpid()}"
+    task = asyncio.create_task(follow_sources(
+        bot.cards, stopping, owner, max_bytes=settings.sync_max_bytes,
+        pause_after=settings.sync_failures, poll=settings.sync_poll_seconds), name="sources")
+
+    async def stop_following() -> None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    return stop_following
 
 
 def _reason(exc: BaseException) -> str:
