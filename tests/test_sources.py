@@ -278,3 +278,16 @@ def test_two_replicas_following_one_feed_publish_each_change_once(site: FakeSite
             for replica in replicas:
                 replica.stop()
             bot.store.close()
+
+
+def test_a_listing_without_validators_is_unchanged_by_its_hash(bot: ShipBot,
+                                                               site: FakeSite) -> None:
+    """A server that sends no ETag or Last-Modified: the same listing body is no news, and
+    its pages are not fetched again."""
+    site.put("/c/one", page_html("Alpha Tool", "Beta Tool"))
+    site.put("/plain.xml", rss(site, ["/c/one"]), "application/xml")
+    site.no_validators.add("/plain.xml")
+    assert [("one", "new")] == _whats(_pass(bot, site.url("/plain.xml")))
+    again = _pass(bot, site.url("/plain.xml"))
+    assert [("plain.xml", "unchanged")] == _whats(again)
+    assert 1 == len(site.asked("/c/one"))

@@ -102,6 +102,14 @@ async def sync_source(maker: CardMaker, source: Source, fetch: Fetch, owner: str
                 return PassResult(source, (PageOutcome(source.url, "unchanged",
                                                        "not modified (304)"),))
             digest = hashlib.sha256(response.body).hexdigest()
+            if digest == source.content_hash and source.kind in LISTINGS:
+                # a server without validators: the same listing as last time is no news
+                await asyncio.to_thread(
+                    store.sources.checked, source.id, kind=source.kind, etag=response.etag,
+                    last_modified=response.last_modified, content_hash=digest, changed=False,
+                    next_at=clock() + source.every_seconds)
+                return PassResult(source, (PageOutcome(source.url, "unchanged",
+                                                       "the same listing"),))
             found = detect(response.body, response.content_type, response.url)
         except (FetchError, SourceError) as exc:
             reason = exc.reason if isinstance(exc, FetchError) else str(exc)
@@ -116,7 +124,12 @@ async def sync_source(maker: CardMaker, source: Source, fetch: Fetch, owner: str
             return PassResult(after, error=reason)
         if found.kind in LISTINGS:
             pages = await _listing_pages(found, fetch)
-            outcomes = [await _page(maker, source, url, fetch) for url in pages[:MAX_PAGES]]
+            outcomes = []
+            for url in pages[:MAX_PAGES]:
+                # a long, paced pass keeps its lease: no other replica starts it meanwhile
+                await asyncio.to_thread(store.sources.lease, source.id, owner, clock(),
+                                        LEASE_SECONDS)
+                outcomes.append(await _page(maker, source, url, fetch))
         else:  # the URL is a page itself: read what was just fetched
             outcomes = [await _page(maker, source, response.url, fetch, (response, found))]
         changed = any(o.what in ("new", "changed") for o in outcomes)

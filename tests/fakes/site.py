@@ -24,6 +24,7 @@ class FakeSite:
     status: dict[str, tuple[int, dict[str, str]]] = field(default_factory=dict)
     hang: set[str] = field(default_factory=set)
     endless: set[str] = field(default_factory=set)
+    no_validators: set[str] = field(default_factory=set)  # served without ETag/Last-Modified
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -63,6 +64,8 @@ class FakeSite:
         if found is None:
             return web.Response(status=404, text="not here")
         content_type, body = found
+        if path in self.no_validators:
+            return web.Response(body=body, headers={"Content-Type": content_type})
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
