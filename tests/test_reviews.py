@@ -91,9 +91,12 @@ def test_slack_reviews_button_answers_privately(rig: SlackRig) -> None:
     assert 1 == len(rig.posted())  # nothing public
 
 
-def test_slack_reviews_button_with_a_bad_value_apologises(rig: SlackRig) -> None:
+def test_slack_reviews_button_with_a_bad_value_is_refused(rig: SlackRig) -> None:
+    """A signed click whose value is not JSON is refused (400) before any listener; one whose
+    value is JSON of the wrong shape gets a private apology."""
+    assert 400 == rig.click("shipbot_reviews", "{not json", "1700000001.000100")[0]
     before = len(rig.fake.responses)
-    assert 200 == rig.click("shipbot_reviews", "{not json", "1700000001.000100")[0]
+    assert 200 == rig.click("shipbot_reviews", '{"ids": 1}', "1700000001.000100")[0]
     assert rig.fake.wait_for(lambda: len(rig.fake.responses) > before)
     assert "ephemeral" == rig.fake.responses[-1]["response_type"]
 

@@ -238,8 +238,7 @@ def test_bad_events_are_logged_and_skipped(rig: SlackRig, store: Store) -> None:
                                     "item": "not-an-object", "event_ts": "1"}})
     assert 200 == rig.send(garbage, "application/json")[0]
     status, _ = rig.click("shipbot_vote_0", "{not json", ts)
-    assert 200 == status
-    assert "Sorry, something went wrong on my side" in rig.fake.responses[-1]["text"]
+    assert 400 == status  # a signed but malformed button value: refused before any listener
     rig.reaction(ts, "a")  # the app is still up and counting
     assert {CLAUDE: (1, 0)} == store.votes.community([CLAUDE])
 
@@ -337,3 +336,38 @@ def test_admins_only_setting_restricts_subscriptions(fake: FakeSlack, bot: ShipB
         sub, _ = store.subscriptions.add("slack", "T1", "C1", "{}", "everything", "UMEMBER")
         rig.command("/shipbot", f"unsubscribe {sub.id}", user="UMEMBER")
         assert 2 == len(store.subscriptions.list())
+
+
+def test_a_huge_timestamp_is_a_forgery_not_a_crash(rig: SlackRig, caplog: Any) -> None:
+    """309+ digits overflowed a float inside the verifier: 500 and a traceback (#16)."""
+    from tests.fakes.slack import post
+
+    body = "command=%2Fcompare&text=claude"
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "X-Slack-Request-Timestamp": "9" * 400, "X-Slack-Signature": "v0=00"}
+    assert 401 == post(rig.url, body, headers)[0]
+    assert "Traceback" not in caplog.text
+
+
+def test_signed_but_malformed_bodies_get_400_and_change_nothing(rig: SlackRig, store: Store,
+                                                                caplog: Any) -> None:
+    """Signed requests Slack would never send: invalid JSON, a JSON array, a non-JSON
+    payload, `event: [1]`, `actions: []`, 1e999 in a button value (#16)."""
+    from urllib.parse import urlencode
+
+    before = store.stats()
+    form = "application/x-www-form-urlencoded"
+    bad = [("{not json", "application/json"), ("[1, 2]", "application/json"),
+           (json.dumps({"type": "event_callback", "event": [1]}), "application/json"),
+           (urlencode({"payload": "{bad"}), form),
+           (urlencode({"payload": json.dumps({"type": "block_actions", "actions": []})}), form),
+           (urlencode({"payload": json.dumps({
+               "type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"},
+               "actions": [{"action_id": "shipbot_vote_0", "value": '{"pos": 1e999}'}]})}),
+            form)]
+    for body, kind in bad:
+        status, text = rig.send(body, kind)
+        assert 400 == status, (body, text)
+        assert text.startswith("malformed request")
+    assert "Traceback" not in caplog.text
+    assert before == store.stats() and [] == rig.posted()

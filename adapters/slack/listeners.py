@@ -91,7 +91,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
         try:
             value = json.loads(body["actions"][0]["value"])
             int(value["pos"]), str(value["choice"])
-        except (KeyError, IndexError, TypeError, ValueError):
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError):
             log.warning("vote button with a malformed value: skipped")
             await ack()
             await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)

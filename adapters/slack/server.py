@@ -8,8 +8,10 @@ balancer's health check.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -25,6 +27,49 @@ MAX_BODY = 1 << 20
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def _finite(text: str) -> float:
+    """A JSON number that is a real number (`1e999` would be infinity)."""
+    number = float(text)
+    if number in (float("inf"), float("-inf")) or number != number:
+        raise ValueError(f"number out of range: {text[:20]}")
+    return number
+
+
+def _json_object(text: str | bytes, what: str) -> dict[str, object]:
+    try:
+        data = json.loads(text, parse_float=_finite, parse_constant=_finite)
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(f"{what} is not valid JSON ({str(exc)[:60]})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} is not a JSON object")
+    return data
+
+
+def malformed(body: bytes, content_type: str) -> str:
+    """Why a signed body is not a Slack command, event or interaction; '' if it may be one."""
+    try:
+        if content_type == "application/json":
+            data = _json_object(body, "the body")
+            if "event" in data and not isinstance(data["event"], dict):
+                return "event is not an object"
+            return ""
+        form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+        if "payload" in form:
+            payload = _json_object(form["payload"][0], "payload")
+            actions = payload.get("actions")
+            if payload.get("type") == "block_actions" and not (
+                    isinstance(actions, list) and actions
+                    and all(isinstance(a, dict) for a in actions)):
+                return "block_actions without actions"
+            for action in actions if isinstance(actions, list) else []:
+                if isinstance(action, dict) and isinstance(action.get("value"), str) \
+                        and action["value"][:1] in "{[":
+                    _json_object(action["value"], "a button value")
+    except ValueError as exc:
+        return str(exc)
+    return ""
+
+
 def web_app(adapter: SlackAdapter) -> web.Application:
     """The aiohttp application: events, OAuth install and redirect (when configured), health."""
     secret = adapter.settings.slack_signing_secret
@@ -36,12 +81,19 @@ def web_app(adapter: SlackAdapter) -> web.Application:
             body = await request.read()
             stamp = request.headers.get("X-Slack-Request-Timestamp", "")
             signature = request.headers.get("X-Slack-Signature", "")
-            # A missing or non-numeric timestamp is a forgery too (the verifier would raise).
-            if not (stamp.isascii() and stamp.isdigit()
+            # A missing, non-numeric or absurdly long timestamp is a forgery too (the verifier
+            # raises on them: 309 digits overflow a float).
+            if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12
                     and verifier.is_valid(body, stamp, signature)):
                 log.warning("slack: refused an unsigned or badly signed request from %s",
                             request.remote)
                 return web.Response(status=401, text="invalid signature")
+            problem = malformed(body, request.content_type) if request.path == EVENTS_PATH \
+                else ""
+            if problem:  # signed, but not something Slack sends: 400, one line, no traceback
+                log.warning("slack: refused a malformed request from %s: %s", request.remote,
+                            problem)
+                return web.Response(status=400, text=f"malformed request: {problem}")
         return await handler(request)
 
     async def events(request: web.Request) -> web.StreamResponse:
