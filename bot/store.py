@@ -109,6 +109,24 @@ class Store:
         """Close connections (this thread's, for SQLite; the pool, for PostgreSQL)."""
         self.db.close()
 
+    def forget_workspace(self, platform: str, workspace: str, reason: str) -> dict[str, int]:
+        """A workspace or server removed the bot: its tokens are deleted, its subscriptions
+        disabled with `reason`, its watches removed and every delivery still queued to it
+        failed with `reason`, in one transaction. Votes (part of the community counts),
+        decisions and card records are kept. Returns what changed, for the log."""
+        with self.transaction():
+            self.installations.delete(platform, workspace)
+            subs = self.db.execute(
+                "UPDATE subscriptions SET active = 0, disabled_reason = ? WHERE platform = ? "
+                "AND workspace = ? AND active = 1", [reason, platform, workspace]).rowcount
+            watches = self.db.execute("DELETE FROM watches WHERE platform = ? AND "
+                                      "workspace = ?", [platform, workspace]).rowcount
+            stopped = self.db.execute(
+                "UPDATE deliveries SET status = 'failed', last_error = ? WHERE "
+                "status = 'pending' AND platform = ? AND workspace = ?",
+                [reason, platform, workspace]).rowcount
+        return {"subscriptions": subs, "watches": watches, "deliveries": stopped}
+
     def stats(self) -> dict[str, int]:
         """Counts of the things a user adds: tools, reviews, comparisons, votes, subscriptions."""
         def count(table: str) -> int:

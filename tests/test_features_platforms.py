@@ -316,3 +316,46 @@ def test_discord_decide_options_reach_the_core_as_typed(drig: DiscordRig, store:
     assert drig.fake.wait_for(lambda: bool(drig.fake.callbacks(bad)))
     assert "“next week” is not a date" in _embed_text(drig.fake.callbacks(bad)[0]["data"])
     assert 1 == store.stats()["decisions"]
+
+
+def _queued_dm_and_post(bot: ShipBot, platform: str, workspace: str, channel: str,
+                        user: str) -> None:
+    """A subscription, a watch and a queued delivery of each kind, in one workspace."""
+    bot.store.subscriptions.add(platform, workspace, channel, "{}", "everything", user,
+                                "instant")
+    bot.store.watches.add(platform, workspace, user, CLAUDE)
+    (sub,) = [s for s in bot.store.subscriptions.list() if s.workspace == workspace]
+    bot.store.outbox.queue("compare:x@1", [CLAUDE], '{"kind": "info", "title": "x"}', [sub.id])
+    bot.store.outbox.queue_to("watch:x@1", [CLAUDE], '{"kind": "info", "title": "x"}',
+                              [(platform, workspace, user, "dm")])
+
+
+def test_slack_uninstall_forgets_the_workspace(rig: SlackRig, bot: ShipBot) -> None:
+    """#16: app_uninstalled (and tokens_revoked) deletes the tokens and stops every delivery
+    to the workspace; another workspace is untouched."""
+    _queued_dm_and_post(bot, "slack", "T1", "C1", "U5")
+    _queued_dm_and_post(bot, "slack", "T2", "C9", "U9")
+    bot.store.installations.save("slack", "T1", '{"bot_token": "xoxb-old"}')
+    body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1",
+                       "token": "x", "event_id": "EvUn", "event_time": 1,
+                       "event": {"type": "app_uninstalled", "event_ts": "1.0"}})
+    assert 200 == rig.send(body, "application/json")[0]
+    assert bot.store.installations.get("slack", "T1") is None
+    subs = {s.workspace: s for s in bot.store.subscriptions.list()}
+    assert not subs["T1"].active and "removed" in subs["T1"].disabled_reason
+    assert subs["T2"].active
+    pending = {(r["workspace"], r["status"]) for r in bot.store.outbox.rows()}
+    assert {("T1", "failed"), ("T2", "pending")} == pending
+    assert [] == bot.store.watches.of("slack", "T1", "U5")
+    assert [(CLAUDE, bot.store.watches.of("slack", "T2", "U9")[0][1])] == \
+        bot.store.watches.of("slack", "T2", "U9")
+
+
+def test_discord_server_removing_the_bot_is_forgotten(drig: DiscordRig, bot: ShipBot) -> None:
+    _queued_dm_and_post(drig.client.core, "discord", str(GUILD_ID), str(CHANNEL_ID), "42")
+    store = drig.client.core.store
+    drig.fake.dispatch("GUILD_DELETE", {"id": str(GUILD_ID)})
+    assert drig.fake.wait_for(lambda: all(r["status"] == "failed"
+                                          for r in store.outbox.rows()))
+    (sub,) = store.subscriptions.list()
+    assert not sub.active and "removed from this server" in sub.disabled_reason

@@ -229,6 +229,15 @@ class ShipbotDiscord(discord.AutoShardedClient):
         await interaction.response.send_message(embed=render_embed(card), ephemeral=True,
                                                 allowed_mentions=NO_PINGS)
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """A server removed the bot (or was deleted): forget it as a Slack uninstall does."""
+        try:
+            gone = await asyncio.to_thread(self.core.store.forget_workspace, PLATFORM,
+                                           str(guild.id), "the bot was removed from this server")
+            log.info("discord: server %s removed the bot: %s", guild.id, gone)
+        except Exception:  # logged; the next pass of the dispatcher fails its posts anyway
+            log.exception("forgetting server %s failed", guild.id)
+
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         """A reaction added to one of our cards is a vote."""
         await self._reaction(payload, added=True)

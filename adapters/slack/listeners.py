@@ -112,6 +112,18 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             await ack()
         return vote_by_reaction
 
+    async def uninstalled(ack: Callable[..., Awaitable[None]], body: dict[str, Any]) -> None:
+        """The app was uninstalled, or its tokens revoked: forget the workspace's tokens and
+        stop everything queued to it (stored first, then acked: Slack retries a failure)."""
+        team = str(body.get("team_id") or "")
+        if team:
+            gone = await adapter.run(bot.store.forget_workspace, "slack", team,
+                                     "the app was removed from this workspace")
+            log.info("slack: workspace %s removed the app: %s", team, gone)
+        await ack()
+
+    app.event("app_uninstalled")(uninstalled)
+    app.event("tokens_revoked")(uninstalled)
     app.event("reaction_added")(reaction(True))
     app.event("reaction_removed")(reaction(False))
 

@@ -24,7 +24,9 @@ def manifest(socket_mode: bool, public_url: str = "https://YOUR-HOST") -> dict[s
             command["url"] = events_url
         commands.append(command)
     interactivity: dict[str, Any] = {"is_enabled": True}
-    events: dict[str, Any] = {"bot_events": ["reaction_added", "reaction_removed"]}
+    # app_uninstalled and tokens_revoked: a workspace that removes the app is forgotten.
+    events: dict[str, Any] = {"bot_events": ["reaction_added", "reaction_removed",
+                                             "app_uninstalled", "tokens_revoked"]}
     if not socket_mode:
         interactivity["request_url"] = events_url
         events["request_url"] = events_url
