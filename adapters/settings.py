@@ -103,6 +103,14 @@ class Settings(BaseSettings):
         return value or None
 
     @model_validator(mode="after")
+    def _oauth_needs_both(self) -> Settings:
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            raise ValueError(f"Slack OAuth needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+                             f"together; {missing} is not set")
+        return self
+
+    @model_validator(mode="after")
     def _shards_need_a_count(self) -> Settings:
         ids = self.shard_ids()
         if ids is not None and self.discord_shard_count is None:

@@ -437,14 +437,22 @@ def manifest(public_url: str | None) -> None:
 
     from adapters.slack.manifest import manifest as build
 
+    base = ""
     if public_url is not None:
+        # The base (https://bot.example.com) or the full request URL (.../slack/events) are
+        # both taken; anything else (a space, a query, another path) is refused.
         parts = urlsplit(public_url.strip())
-        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        path = parts.path.rstrip("/")
+        if path.endswith("/slack/events"):
+            path = path[: -len("/slack/events")]
+        if (parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment
+                or any(c.isspace() for c in public_url.strip()) or "/slack/" in path + "/"):
             raise click.UsageError(
                 f"--http needs the public HTTPS address Slack will call, like "
-                f"https://bot.example.com, not {public_url!r}.")
-    click.echo(json.dumps(build(socket_mode=public_url is None,
-                                public_url=(public_url or "").strip()), indent=2))
+                f"https://bot.example.com or https://bot.example.com/slack/events, not "
+                f"{public_url!r}.")
+        base = f"https://{parts.netloc}{path}"
+    click.echo(json.dumps(build(socket_mode=public_url is None, public_url=base), indent=2))
 
 
 @cli.group(name="discord")

@@ -37,3 +37,40 @@ def test_a_whole_weekday_name_is_a_weekday() -> None:
     monday, tuesday = parse_digest_at("Monday 9:30"), parse_digest_at("tues 10:00")
     assert (0, 9, 30) == (monday.weekday, monday.hour, monday.minute)
     assert (1, 10, 0) == (tuesday.weekday, tuesday.hour, tuesday.minute)
+
+
+def test_slack_oauth_needs_its_id_and_secret_together(tmp_path: Path) -> None:
+    result = CliRunner(env={"SLACK_CLIENT_ID": "123.456"}).invoke(
+        cli, ["--db", str(tmp_path / "a.db"), "stats"])
+    assert 2 == result.exit_code and "SLACK_CLIENT_SECRET is not set" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("url", ["https://bot.example.com", "https://bot.example.com/",
+                                 "https://bot.example.com/slack/events"])
+def test_the_manifest_takes_the_base_or_the_request_url(url: str) -> None:
+    import json
+
+    out = CliRunner().invoke(cli, ["slack", "manifest", "--http", url])
+    assert 0 == out.exit_code, out.output
+    settings = json.loads(out.output)["settings"]
+    assert "https://bot.example.com/slack/events" == settings["event_subscriptions"][
+        "request_url"]
+
+
+@pytest.mark.parametrize("url", ["https://bot example.com", "http://bot.example.com",
+                                 "https://bot.example.com/slack/install",
+                                 "https://bot.example.com/?a=1"])
+def test_the_manifest_refuses_other_urls(url: str) -> None:
+    out = CliRunner().invoke(cli, ["slack", "manifest", "--http", url])
+    assert 2 == out.exit_code and "--http needs the public HTTPS address" in out.output
+
+
+def test_install_states_are_bounded(empty_store: object) -> None:
+    from bot.storage.installations import MAX_STATES
+
+    rows = empty_store.installations  # type: ignore[attr-defined]
+    for _ in range(MAX_STATES + 50):
+        rows.issue_state(600)
+    count = empty_store.db.execute("SELECT COUNT(*) FROM oauth_states").rows[0][0]  # type: ignore[attr-defined]
+    assert MAX_STATES == count

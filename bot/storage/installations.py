@@ -9,6 +9,9 @@ from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
 
+MAX_STATES = 1000  # OAuth states waiting for their callback at once
+
+
 class Installations:
     """One installation per platform and workspace; OAuth states that expire."""
 
@@ -37,8 +40,18 @@ class Installations:
     def issue_state(self, lifetime: float) -> str:
         """A new single-use OAuth state, valid for `lifetime` seconds."""
         state = secrets.token_urlsafe(24)
-        self.db.execute("INSERT INTO oauth_states (state, expires_at) VALUES (?, ?)",
-                        [state, time.time() + lifetime])
+        now = time.time()
+        with self.db.transaction():
+            # Expired states go on every issue, and at most MAX_STATES wait at once (the oldest
+            # go first): anyone may GET the install page, so it must not grow the store.
+            self.db.execute("DELETE FROM oauth_states WHERE expires_at < ?", [now])
+            waiting = int(self.db.execute("SELECT COUNT(*) FROM oauth_states").rows[0][0])
+            if waiting >= MAX_STATES:
+                self.db.execute(
+                    "DELETE FROM oauth_states WHERE state IN (SELECT state FROM oauth_states "
+                    "ORDER BY expires_at LIMIT ?)", [waiting - MAX_STATES + 1])
+            self.db.execute("INSERT INTO oauth_states (state, expires_at) VALUES (?, ?)",
+                            [state, now + lifetime])
         return state
 
     def consume_state(self, state: str) -> bool:
