@@ -52,3 +52,43 @@ def test_upgrade_from_version_6_keeps_rows_and_fills_new_columns(db_target: str)
         assert 1 == store.stats()["watches"]
     finally:
         store.close()
+
+
+def test_another_programs_sqlite_file_is_refused(tmp_path: Path) -> None:
+    """--db at some other program's database must not get shipbot's tables added (#16)."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from shipbot.cli import cli
+
+    other = tmp_path / "app.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER, name TEXT)")
+    result = CliRunner().invoke(cli, ["--db", str(other), "stats"])
+    assert 1 == result.exit_code
+    assert "not a shipbot store" in result.output and "customers" in result.output
+    with sqlite3.connect(other) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+    assert ["customers"] == tables
+    for version in (-1,):
+        odd = tmp_path / f"odd{version}.db"
+        with sqlite3.connect(odd) as conn:
+            conn.execute(f"PRAGMA user_version = {version}")
+        out = CliRunner().invoke(cli, ["--db", str(odd), "stats"]).output
+        assert "strange schema version (-1)" in out
+
+
+def test_a_version_lower_than_the_tables_show_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from shipbot.cli import cli
+
+    db = tmp_path / "s.db"
+    assert 0 == CliRunner().invoke(cli, ["--db", str(db), "stats"]).exit_code
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 3")
+    result = CliRunner().invoke(cli, ["--db", str(db), "stats"])
+    assert 1 == result.exit_code and "holds tables of later versions" in result.output

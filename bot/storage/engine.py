@@ -120,6 +120,10 @@ class Engine(ABC):
         """Record the migration number (inside the migrating transaction)."""
 
     @abstractmethod
+    def table_names(self) -> list[str]:
+        """The tables of this database (SQLite) or schema (PostgreSQL)."""
+
+    @abstractmethod
     def lock(self, key: str) -> None:
         """Inside a transaction: wait until no other transaction holds `key`, then hold it
         until this one ends (serializes read-then-write work on one thing)."""
@@ -230,6 +234,11 @@ class SqliteEngine(Engine):
             return int(self.execute("PRAGMA user_version").rows[0][0])
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"not a shipbot database ({self.path}): {exc}") from exc
+
+    def table_names(self) -> list[str]:
+        """sqlite_master's tables (SQLite's own are left out)."""
+        return [r[0] for r in self.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                           "AND name NOT LIKE 'sqlite_%'").rows]
 
     def set_schema_version(self, version: int) -> None:
         """PRAGMA user_version = N."""
@@ -344,6 +353,12 @@ class PostgresEngine(Engine):
         self.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         row = self.execute("SELECT version FROM schema_version").fetchone()
         return int(row[0]) if row else 0
+
+    def table_names(self) -> list[str]:
+        """The tables of the schema connections use (the first on the search path)."""
+        return [r[0] for r in self.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema()").rows]
 
     def set_schema_version(self, version: int) -> None:
         """Replace the recorded number."""

@@ -219,10 +219,37 @@ def m010_sources(engine: Engine) -> None:
          "ALTER TABLE comparisons ADD COLUMN url TEXT NOT NULL DEFAULT ''")
 
 
+# A table each migration creates, and its number: a database whose tables are newer than its
+# recorded version was not written by shipbot's migrations.
+_CREATED_BY = {"tools": 1, "seen_events": 2, "alias_picks": 3, "installations": 5,
+               "card_votes": 6, "watches": 7, "comparison_tools": 8, "sources": 10}
+
+
+def check_database(engine: Engine, version: int) -> None:
+    """Refuse what shipbot must not write into: another program's database (tables, but none
+    of shipbot's, at version 0), or a version that its tables contradict."""
+    if version < 0:
+        raise StoreError(f"{engine.target} has a strange schema version ({version}); it was not "
+                         "written by shipbot. Use another --db.")
+    tables = set(engine.table_names()) - {"schema_version"}
+    if version == 0 and tables:
+        raise StoreError(f"{engine.target} already holds tables ({', '.join(sorted(tables)[:5])}"
+                         f"{', …' if len(tables) > 5 else ''}) but is not a shipbot store; "
+                         "shipbot will not add its own to it. Use another --db.")
+    newer = sorted(t for t, made in _CREATED_BY.items() if made > version and t in tables)
+    if newer:
+        raise StoreError(f"{engine.target} says schema version {version}, but holds tables of "
+                         f"later versions ({', '.join(newer)}); it was changed outside shipbot. "
+                         "Restore a backup or use another --db.")
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the database up to date; refuse one written by a newer shipbot."""
+    """Bring the database up to date; refuse one written by a newer shipbot, or one shipbot
+    did not write."""
     latest = len(MIGRATIONS)
     version = engine.schema_version()
+    if version < latest:
+        check_database(engine, version)
     if version > latest:
         raise StoreError(
             f"{engine.target} has schema version {version}, written by a newer shipbot; "
