@@ -61,7 +61,12 @@ class Store:
         if not is_url(target) and str(target) != ":memory:":
             folder = Path(target).parent
             if create_folder:
-                folder.mkdir(parents=True, exist_ok=True)
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(f"cannot create the database folder {folder} "
+                                     f"({exc.strerror or exc}); set SHIPBOT_DB or pass --db "
+                                     "to put the database elsewhere") from None
             elif not folder.is_dir():
                 raise StoreError(f"cannot create the database {target}: the folder {folder} "
                                  "does not exist")

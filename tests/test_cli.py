@@ -118,3 +118,14 @@ def test_slack_http_mode_refuses_to_run_unverified(tmp_path: Path, monkeypatch) 
     assert 2 == result.exit_code
     assert "needs SLACK_SIGNING_SECRET" in result.output
     assert "xoxb-test" not in result.output
+
+
+def test_a_default_location_that_cannot_be_made_is_a_sentence(tmp_path: Path) -> None:
+    """#16: a home directory where the default folder cannot be created gave a traceback."""
+    blocker = tmp_path / "home"
+    blocker.write_text("a file where a folder should be")
+    result = CliRunner(env={"HOME": str(blocker), "SHIPBOT_DB": ""}).invoke(cli, ["stats"])
+    assert 1 == result.exit_code
+    assert "cannot create the database folder" in result.output
+    assert "set SHIPBOT_DB or pass --db" in result.output
+    assert "Traceback" not in result.output
