@@ -6,10 +6,14 @@ from bot.storage.engine import StoreError
 from bot.store import Store
 
 # Every table, parents before the rows that point at them.
-TABLES = ("tools", "aliases", "reviews", "comparisons", "votes", "card_votes", "card_messages",
-          "subscriptions", "publications", "deliveries", "seen_events", "alias_picks",
-          "alias_blocks", "installations", "oauth_states", "watches", "decisions", "meta")
-NUMBERED = ("subscriptions", "publications", "deliveries", "decisions")  # tables with auto-numbered ids
+TABLES = ("tools", "aliases", "reviews", "comparisons", "comparison_tools", "votes", "card_votes",
+          "card_messages", "subscriptions", "publications", "deliveries", "seen_events",
+          "alias_picks", "alias_blocks", "installations", "oauth_states", "watches", "decisions",
+          "sources", "source_pages", "meta")
+# tables with auto-numbered ids
+NUMBERED = ("subscriptions", "publications", "deliveries", "decisions", "sources")
+# What a first `shipbot stats` (or any first use) writes into a new database: the bundled data.
+CATALOG = ("tools", "aliases", "reviews", "comparisons", "comparison_tools")
 _BATCH = 5000
 
 
@@ -23,10 +27,15 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
     transaction; then check that every table holds as many rows on both sides. Returns the
     counts. Ids are kept, so deliveries still point at their subscriptions."""
     taken = [t for t in TABLES if t != "meta" and count_rows(target, t)]
-    if taken:
+    only_catalog = set(taken) <= set(CATALOG) and _tools_of(target) <= _tools_of(source)
+    if taken and not only_catalog:
         raise StoreError(f"{target.path} already holds data ({', '.join(taken)}); copy into a "
                          "new, empty database")
     with target.transaction():
+        # A target that only holds the bundled data (a first `stats` loaded it) is as good as
+        # empty: the source has those tools too, so they are replaced by the source's rows.
+        for table in reversed(CATALOG if taken else ()):
+            target.db.execute(f"DELETE FROM {table}")
         for table in TABLES:
             _copy_table(source, target, table)
         for table in NUMBERED:
@@ -38,6 +47,10 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
         raise StoreError("the copy does not match the source: " + "; ".join(wrong))
     target.catalog.forget()
     return counts
+
+
+def _tools_of(store: Store) -> set[str]:
+    return {r[0] for r in store.db.execute("SELECT id FROM tools").rows}
 
 
 def _copy_table(source: Store, target: Store, table: str) -> None:

@@ -133,8 +133,9 @@ def add_tools(store: Store, *tools: Tool) -> None:
     store.catalog.import_bundle(Bundle(tools=list(tools)))
 
 
-TABLES = ("tools", "aliases", "reviews", "comparisons", "votes", "card_messages", "subscriptions",
-          "publications", "deliveries", "meta", "seen_events", "alias_picks", "alias_blocks")
+TABLES = ("tools", "aliases", "reviews", "comparisons", "comparison_tools", "votes",
+          "card_messages", "subscriptions", "publications", "deliveries", "meta", "seen_events",
+          "alias_picks", "alias_blocks", "sources", "source_pages")
 
 
 def dump(store: Store) -> dict[str, list[str]]:

@@ -50,7 +50,26 @@ def test_copy_moves_every_row_and_checks_the_counts(tmp_path: Path, db_target: s
 
 def test_copy_refuses_a_database_that_holds_data(tmp_path: Path, db_target: str) -> None:
     source = _busy_source(tmp_path / "source.db")
-    open_bot(db_target).store.close()  # the bundled catalog is already there
+    target = open_bot(db_target)
+    target.handle("vote azure skip", Context(platform="slack", workspace="T2", channel="C",
+                                             user="U7"))  # a person's data: not to be lost
+    target.store.close()
     result = CliRunner().invoke(cli, ["--db", source.location, "copy", "--to", db_target])
     assert 1 == result.exit_code
-    assert "already holds data (tools, aliases, reviews, comparisons)" in result.output
+    assert "already holds data (tools, aliases, reviews, comparisons, comparison_tools, " \
+        "votes" in result.output
+
+
+def test_copy_onto_a_store_holding_only_the_bundled_data(tmp_path: Path,
+                                                         db_target: str) -> None:
+    """#16: a first `stats` on the new database loaded the bundled data, and copy refused it.
+    Only the bundled catalog there: it is replaced by the source's rows."""
+    source = _busy_source(tmp_path / "source.db")
+    open_bot(db_target).store.close()  # the bundled catalog is already there
+    result = CliRunner().invoke(cli, ["--db", source.location, "copy", "--to", db_target])
+    assert 0 == result.exit_code, result.output
+    copied = Store.open(db_target)
+    try:
+        assert dump(source) == dump(copied)
+    finally:
+        copied.close()
