@@ -4,9 +4,9 @@ queues them)."""
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.cards import Card
@@ -30,13 +30,20 @@ class DigestTime:
         return f"{DAYS[self.weekday].capitalize()} {self.hour:02d}:{self.minute:02d} {self.zone}"
 
     def last(self, now: datetime) -> datetime:
-        """The latest such moment at or before `now` (an aware datetime), in UTC."""
-        local = now.astimezone(ZoneInfo(self.zone))
-        slot = local.replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
-        slot -= timedelta(days=(local.weekday() - self.weekday) % 7)
-        if slot > local:
-            slot -= timedelta(days=7)
-        return slot.astimezone(UTC)
+        """The latest such moment at or before `now` (an aware datetime), in UTC. Compared in
+        UTC: a time in a skipped hour (spring forward) lies ahead of a wall clock that has
+        already passed it, and was once taken for this week's moment twice."""
+        zone = ZoneInfo(self.zone)
+        at = now.astimezone(UTC)
+        local = at.astimezone(zone)
+        day = local.date() - timedelta(days=(local.weekday() - self.weekday) % 7)
+        for weeks_back in range(3):
+            wall = datetime.combine(day - timedelta(weeks=weeks_back),
+                                    dt_time(self.hour, self.minute), tzinfo=zone)
+            moment = wall.astimezone(UTC)
+            if moment <= at:
+                return moment
+        raise AssertionError("a weekly moment lies within three weeks")
 
 
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

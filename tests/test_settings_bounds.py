@@ -74,3 +74,22 @@ def test_install_states_are_bounded(empty_store: object) -> None:
         rows.issue_state(600)
     count = empty_store.db.execute("SELECT COUNT(*) FROM oauth_states").rows[0][0]  # type: ignore[attr-defined]
     assert MAX_STATES == count
+
+
+def test_a_digest_in_a_skipped_hour_falls_due_once_a_week() -> None:
+    """#16: `sun 02:30 Europe/Berlin` on the night clocks spring forward (02:00 -> 03:00 on
+    2027-03-28) came due twice: the moment computed lay after the wall clock."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.digest import parse_digest_at
+
+    when = parse_digest_at("sun 02:30 Europe/Berlin")
+    start = datetime(2027, 3, 27, 22, 0, tzinfo=UTC)
+    moments = []
+    for minute in range(0, 6 * 60, 5):  # through the night, every five minutes
+        now = start + timedelta(minutes=minute)
+        moment = when.last(now)
+        assert moment <= now
+        moments.append(moment)
+    assert moments == sorted(moments)
+    assert 2 == len(set(moments))  # last week's, then this week's once
