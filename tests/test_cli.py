@@ -129,3 +129,19 @@ def test_a_default_location_that_cannot_be_made_is_a_sentence(tmp_path: Path) ->
     assert "cannot create the database folder" in result.output
     assert "set SHIPBOT_DB or pass --db" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_readme_json_example_imports_as_written(tmp_path: Path) -> None:
+    """#16: the README's JSON example failed as printed (its comparison named a tool it did
+    not give)."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r"```json\n(.*?)```", readme, re.S)
+    path = tmp_path / "example.json"
+    path.write_text(example, encoding="utf-8")
+    result = _run(tmp_path / "a.db", "import", str(path))
+    assert 0 == result.exit_code, result.output
+    assert "2 new tool(s)" in result.output and "1 comparison(s)" in result.output
+    card = _run(tmp_path / "a.db", "compare", "my tool", "other tool")
+    assert 0 == card.exit_code and "Published 2026-11-30" in card.output
