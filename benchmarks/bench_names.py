@@ -5,8 +5,8 @@ queries_real.tsv is the set the resolver was tuned on; queries_real_holdout.tsv 
 afterwards and is the honest figure; queries_classes.tsv holds issue #17's classes (family words,
 model parts), written before the resolver was tuned for them.
 The catalog (tests/data/catalog_real.json: official names, vendors, categories, no aliases, as a
-publisher enters them) is imported into a fresh SQLite store beside the bundled data, and every labeled query in
-tests/data/queries_real.tsv goes through the real `compare` command. Prints the share answered
+publisher enters them) is imported into a fresh SQLite store beside the bundled data, and every
+labeled query of each set goes through the real `compare` command. Prints the share answered
 right, the confidently wrong cards (a card for the wrong tools, or a card where the only right
 answer was to ask) and, with -v, every miss. A naive one-line rapidfuzz resolver is the baseline.
 """

@@ -66,9 +66,10 @@ class Poster(Protocol):
 
 
 def backoff(attempts: int, base: float = BASE_DELAY,
-            rng: Callable[[], float] = random.random) -> float:
-    """Seconds before retry number `attempts`: exponential, capped, jittered in its top half."""
-    delay = min(MAX_DELAY, base * 2 ** max(attempts - 1, 0))
+            rng: Callable[[], float] = random.random, cap: float = MAX_DELAY) -> float:
+    """Seconds before retry number `attempts`: exponential, capped, jittered in its top half
+    (deliveries here; a followed source's failures in bot.sources.sync)."""
+    delay = min(cap, base * 2 ** max(min(attempts, 60) - 1, 0))
     return delay / 2 + rng() * delay / 2
 
 

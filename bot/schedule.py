@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from bot.assembly import CardMaker
 from bot.cards import Card
 from bot.digest import DigestTime, digest_card, matches
+from bot.storage.outbox import reminder_subject
 from bot.store import ChannelDecision
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def queue_reminders(maker: CardMaker, platform: str, now: datetime) -> int:
                             decision.id)
                 continue
             maker.store.outbox.queue_to(
-                f"reminder:{decision.id}", decision.tool_ids, card.model_dump_json(),
+                reminder_subject(decision.id), decision.tool_ids, card.model_dump_json(),
                 [(decision.platform, decision.workspace, decision.channel, "channel")])
             queued += 1
     return queued

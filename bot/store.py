@@ -22,7 +22,7 @@ from bot.storage.decisions import ChannelDecision, Decisions
 from bot.storage.engine import Engine, StoreError, is_url, open_engine
 from bot.storage.installations import Installations
 from bot.storage.migrations import MIGRATIONS, migrate
-from bot.storage.outbox import Outbox
+from bot.storage.outbox import Outbox, reminder_subject
 from bot.storage.picks import AliasPicks
 from bot.storage.sources import Sources
 from bot.storage.subscriptions import Subscriptions
@@ -114,6 +114,30 @@ class Store:
         """Close connections (this thread's, for SQLite; the pool, for PostgreSQL)."""
         self.db.close()
 
+    def unsubscribe(self, platform: str, workspace: str, channel: str,
+                    sub_id: int | None) -> int:
+        """Remove one (or all) of a channel's subscriptions and exactly their queued
+        deliveries, together; how many subscriptions."""
+        with self.transaction():
+            ids = self.subscriptions.remove(platform, workspace, channel, sub_id)
+            self.outbox.cancel_for_subscriptions(ids)
+        return len(ids)
+
+    def unwatch(self, platform: str, workspace: str, user: str, tool_id: str) -> bool:
+        """Stop a watch and cancel the DMs queued for it that no other watch stands behind."""
+        with self.transaction():
+            gone = self.watches.remove(platform, workspace, user, tool_id)
+            still = {t for t, _ in self.watches.of(platform, workspace, user)}
+            self.outbox.cancel_dms(platform, workspace, user, tool_id, still)
+        return gone
+
+    def undecide(self, decision_id: int) -> bool:
+        """Remove a decision and its reminder, if one is queued and not yet sent."""
+        with self.transaction():
+            gone = self.decisions.remove(decision_id)
+            self.outbox.cancel_subject(reminder_subject(decision_id))
+        return gone
+
     def forget_workspace(self, platform: str, workspace: str, reason: str) -> dict[str, int]:
         """A workspace or server removed the bot: its tokens are deleted, its subscriptions
         disabled with `reason`, its watches removed and every delivery still queued to it
@@ -121,16 +145,10 @@ class Store:
         decisions and card records are kept. Returns what changed, for the log."""
         with self.transaction():
             self.installations.delete(platform, workspace)
-            subs = self.db.execute(
-                "UPDATE subscriptions SET active = 0, disabled_reason = ? WHERE platform = ? "
-                "AND workspace = ? AND active = 1", [reason, platform, workspace]).rowcount
-            watches = self.db.execute("DELETE FROM watches WHERE platform = ? AND "
-                                      "workspace = ?", [platform, workspace]).rowcount
-            stopped = self.db.execute(
-                "UPDATE deliveries SET status = 'failed', last_error = ? WHERE "
-                "status = 'pending' AND platform = ? AND workspace = ?",
-                [reason, platform, workspace]).rowcount
-        return {"subscriptions": subs, "watches": watches, "deliveries": stopped}
+            return {"subscriptions": self.subscriptions.disable_workspace(platform, workspace,
+                                                                          reason),
+                    "watches": self.watches.remove_workspace(platform, workspace),
+                    "deliveries": self.outbox.fail_workspace(platform, workspace, reason)}
 
     def stats(self) -> dict[str, int]:
         """Counts of the things a user adds: tools, reviews, comparisons, votes, subscriptions."""

@@ -70,7 +70,16 @@ def test_one_number_format_everywhere(bot: ShipBot) -> None:
     add_tools(bot.store, make_tool("Even One", (80, 80, 80, 80)),
               make_tool("Even Two", (70, 70, 70, 70)))
     card = bot.handle("compare even one vs even two", slack())
-    assert "80.0" in " ".join(f for c in card.columns for f in [f"{c.mean:.1f}"])
+    # every surface: the console, Slack's blocks and Discord's embed
+    import json
+
+    from adapters.discord.embeds import render_embed
+    from adapters.slack.blocks import render
+
+    for shown in (json.dumps(render(card)[0], ensure_ascii=False),
+                  json.dumps(render_embed(card).to_dict(), ensure_ascii=False)):
+        assert "(mean 80.0)" in shown and "(mean 70.0)" in shown
+        assert "margin 8.0 points" in shown and "panel mean 80.0 vs 70.0" in shown
     text = render_text(card)
     assert "panel mean 80.0 vs 70.0" in " ".join(text.split())
     assert "(margin 8.0 points)" in text

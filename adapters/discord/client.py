@@ -190,18 +190,24 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     # ---- votes ---------------------------------------------------------------------------
 
+    async def _card_pressed(self, interaction: discord.Interaction, then: str) -> CardRef | None:
+        """The stored card a pressed button sits on; None (the person told why) if unknown."""
+        message = interaction.message
+        if message is None:
+            return None
+        ref = await asyncio.to_thread(self.core.store.cards.card_at, PLATFORM,
+                                      str(message.channel.id), str(message.id))
+        if ref is None:
+            await self.tell(interaction,
+                            f"I no longer know this card; run the command again {then}.")
+        return ref
+
     async def vote_button(self, interaction: discord.Interaction, position: int,
                           choice: str) -> None:
         """A vote button on one of our cards: stored first, then acknowledged (if the store
         fails, Discord tells the person the interaction failed, and they press again)."""
-        message = interaction.message
-        if message is None:
-            return
-        ref = await asyncio.to_thread(self.core.store.cards.card_at, PLATFORM,
-                                      str(message.channel.id), str(message.id))
+        ref = await self._card_pressed(interaction, "to vote")
         if ref is None:
-            await self.tell(interaction, "I no longer know this card; run the command again "
-                                         "to vote.")
             return
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
                       user=str(interaction.user.id))
@@ -216,14 +222,8 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     async def reviews_button(self, interaction: discord.Interaction) -> None:
         """A card's Reviews button: the remarks on its tools, to the presser alone."""
-        message = interaction.message
-        if message is None:
-            return
-        ref = await asyncio.to_thread(self.core.store.cards.card_at, PLATFORM,
-                                      str(message.channel.id), str(message.id))
+        ref = await self._card_pressed(interaction, "or type `/reviews`")
         if ref is None:
-            await self.tell(interaction, "I no longer know this card; run the command again, "
-                                         "or type `/reviews`.")
             return
         card = await asyncio.to_thread(self.core.reviews_ids, list(ref.tool_ids))
         await interaction.response.send_message(embed=render_embed(card), ephemeral=True,

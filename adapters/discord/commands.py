@@ -91,7 +91,8 @@ def register(tree: app_commands.CommandTree, client: Answerer) -> None:
     @tree.command(name="reviews", description="Each reviewer's score, verdict and remark")
     @app_commands.describe(tool="The tool", other="Optional second tool, side by side")
     @app_commands.autocomplete(tool=tools_ac, other=tools_ac)
-    async def reviews(interaction: discord.Interaction, tool: str, other: str | None = None) -> None:
+    async def reviews(interaction: discord.Interaction, tool: str,
+                      other: str | None = None) -> None:
         names = [n for n in (tool, other) if n]
         await client.answer(interaction, lambda ctx: core.call(
             ctx, core.comparing.reviews, ctx, names))

@@ -307,7 +307,8 @@ class SlackAdapter:
         ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=channel,
                       user=str(body["user"]["id"]))
         at = slack_time(body["actions"][0].get("action_ts"))
-        if await self.run(self.bot.voting.card_button, ctx, ref, int(value["pos"]), value["choice"], at):
+        if await self.run(self.bot.voting.card_button, ctx, ref, int(value["pos"]),
+                          value["choice"], at):
             self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
         return True
 

@@ -102,7 +102,7 @@ class Deciding:
             return error_card("Only the person who recorded a decision, or someone who can "
                               "manage this channel, can remove it.",
                               "Ask them, or a channel admin, to run `undecide`.")
-        self.store.decisions.remove(decision.id)
+        self.store.undecide(decision.id)
         tools = self.store.catalog.tools(decision.tool_ids)
         line = decision_line(decision, {t: tools[t].short_name for t in tools})
         return info_card("Decision removed", [f"Removed #{decision.id}: {line}"],

@@ -60,8 +60,8 @@ class Subscribing:
             return error_card("Only people who can manage this channel (or who made the "
                               "subscription) can remove it.",
                               "Ask a channel admin to run `unsubscribe`.")
-        removed = self.store.subscriptions.remove(ctx.platform, ctx.workspace, ctx.channel,
-                                                  None if target == ALL else int(target))
+        removed = self.store.unsubscribe(ctx.platform, ctx.workspace, ctx.channel,
+                                         None if target == ALL else int(target))
         if not removed and target == ALL:
             return info_card("Unsubscribed", ["This channel has no subscriptions; nothing to "
                                               "remove."])

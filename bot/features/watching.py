@@ -42,14 +42,14 @@ class Watching:
         watched = [t for t, _ in self.store.watches.of(*ctx.person)]
         if tool.strip().lower() == ALL:
             for tool_id in watched:
-                self.store.watches.remove(*ctx.person, tool_id)
+                self.store.unwatch(*ctx.person, tool_id)
             return info_card("Watching", [f"Stopped watching {len(watched)} tool(s)." if watched
                                           else "You watch no tools; nothing to remove."])
         found = self.lookup.one_tool(tool, ctx, "unwatch")
         if isinstance(found, Card):
             return found
         tool_id, name = found
-        if not self.store.watches.remove(*ctx.person, tool_id):
+        if not self.store.unwatch(*ctx.person, tool_id):
             return info_card("Watching", [f"You don't watch {name}; nothing changed.",
                                           "Type `watching` for your list."])
         return info_card("Watching", [f"Stopped watching {name}."])

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import ValidationError
 
 from bot.assembly import CardMaker
+from bot.dispatch import backoff
 from bot.importer import ImportFileError, merge_bundles
 from bot.models import Bundle
 from bot.pagetext import PageFormatError, parse_page
@@ -77,10 +78,10 @@ class PassResult:
     skipped: str = ""
 
 
-def backoff(failures: int, every: int) -> float:
-    """Seconds before trying a failing source again: doubling from a minute, never past its
-    own interval (or a day)."""
-    return float(min(60 * 2 ** max(failures - 1, 0), max(every, 60), 86400))
+def retry_in(failures: int, every: int) -> float:
+    """Seconds before trying a failing source again: the outbox's backoff from a minute,
+    never past the source's own interval (or a day)."""
+    return backoff(failures, base=60.0, cap=float(min(max(every, 60), 86400)))
 
 
 async def sync_source(maker: CardMaker, source: Source, fetch: Fetch, owner: str,
@@ -114,8 +115,8 @@ async def sync_source(maker: CardMaker, source: Source, fetch: Fetch, owner: str
         except (FetchError, SourceError) as exc:
             reason = exc.reason if isinstance(exc, FetchError) else str(exc)
             retry = exc.retry_after if isinstance(exc, FetchError) else None
-            wait = retry if retry is not None else backoff(source.failures + 1,
-                                                           source.every_seconds)
+            wait = retry if retry is not None else retry_in(source.failures + 1,
+                                                            source.every_seconds)
             after = await asyncio.to_thread(store.sources.failed, source.id, reason,
                                             clock() + wait, pause_after)
             if after.state == "paused":

@@ -154,9 +154,10 @@ class Catalog:
                 self.db.execute("UPDATE comparisons SET tool_ids = ?, published = ?, source = ?, "
                                 "url = ?, changed_at = ? WHERE id = ?", [*row, now, cid])
             self.db.execute("DELETE FROM comparison_tools WHERE comparison_id = ?", [cid])
+            members = list(dict.fromkeys(comparison.tools))
             self.db.executemany("INSERT INTO comparison_tools (comparison_id, tool_id) "
-                                "VALUES (?, ?)", [(cid, t) for t in dict.fromkeys(comparison.tools)])
-            refresh_tool_dates(self.db, list(dict.fromkeys(comparison.tools)))
+                                "VALUES (?, ?)", [(cid, t) for t in members])
+            refresh_tool_dates(self.db, members)
             ids.append(cid)
         return ImportResult(tuple(added), tuple(changed), reviews_before, tuple(ids),
                             tuple(new_comparisons))

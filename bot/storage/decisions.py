@@ -93,10 +93,6 @@ class Decisions:
         with self.db.transaction():
             gone = self.db.execute("DELETE FROM decisions WHERE id = ?",
                                    [decision_id]).rowcount > 0
-            # and its reminder, if one is queued and not yet sent
-            self.db.execute("DELETE FROM deliveries WHERE status='pending' AND "
-                            "subscription_id IS NULL AND publication_id IN (SELECT id FROM "
-                            "publications WHERE subject = ?)", [f"reminder:{decision_id}"])
             self.db.bump("decisions_version")
         return gone
 
@@ -112,8 +108,8 @@ class Decisions:
 
     def _select(self, where: str, params: list[object]) -> list[ChannelDecision]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM decisions {where}", params).rows
-        return [ChannelDecision(int(r[0]), r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), r[6], r[7],
-                         r[8], r[9], r[10]) for r in rows]
+        return [ChannelDecision(int(r[0]), r[1], r[2], r[3], r[4], tuple(json.loads(r[5])),
+                                r[6], r[7], r[8], r[9], r[10]) for r in rows]
 
 
 def _like(text: str) -> str:

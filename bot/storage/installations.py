@@ -8,7 +8,6 @@ import time
 from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
-
 MAX_STATES = 1000  # OAuth states waiting for their callback at once
 
 

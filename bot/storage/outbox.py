@@ -17,6 +17,12 @@ from bot.storage.clock import utcnow
 from bot.storage.engine import Engine
 
 
+def reminder_subject(decision_id: int) -> str:
+    """The publication subject of a decision's revisit reminder (queued once, cancelled by
+    undecide)."""
+    return f"reminder:{decision_id}"
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A delivery this dispatcher holds the lease on."""
@@ -118,6 +124,42 @@ class Outbox:
         """Give up on one delivery, with the reason recorded."""
         self.db.execute("UPDATE deliveries SET status='failed', attempts=?, last_error=?, "
                         "claimed_until=0 WHERE id=?", [attempts, reason, delivery_id])
+
+    def cancel_for_subscriptions(self, subscription_ids: Sequence[int]) -> None:
+        """Drop the pending deliveries of these subscriptions, and only theirs (watch DMs and
+        reminders have no subscription)."""
+        ids = list(subscription_ids)
+        for start in range(0, len(ids), 5000):
+            chunk = ids[start:start + 5000]
+            self.db.execute("DELETE FROM deliveries WHERE status='pending' AND subscription_id "
+                            f"IN ({','.join('?' * len(chunk))})", chunk)
+
+    def cancel_subject(self, subject: str) -> None:
+        """Drop the pending deliveries of one subscription-less publication (a reminder)."""
+        self.db.execute("DELETE FROM deliveries WHERE status='pending' AND subscription_id IS "
+                        "NULL AND publication_id IN (SELECT id FROM publications WHERE "
+                        "subject = ?)", [subject])
+
+    def cancel_dms(self, platform: str, workspace: str, user: str, tool_id: str,
+                   still_watched: set[str]) -> None:
+        """Drop the direct messages queued to a person about `tool_id` that no tool they still
+        watch stands behind."""
+        queued = self.db.execute(
+            "SELECT d.id, p.tool_ids FROM deliveries d JOIN publications p ON "
+            "p.id = d.publication_id WHERE d.status='pending' AND d.target='dm' AND "
+            "d.subscription_id IS NULL AND d.platform=? AND d.workspace=? AND d.channel=?",
+            [platform, workspace, user]).rows
+        for delivery_id, raw in queued:
+            tools = set(str(raw).split(","))
+            if tool_id in tools and not tools & still_watched:
+                self.db.execute("DELETE FROM deliveries WHERE id = ? AND status='pending'",
+                                [delivery_id])
+
+    def fail_workspace(self, platform: str, workspace: str, reason: str) -> int:
+        """Fail every delivery still queued to a workspace that removed the bot; how many."""
+        return self.db.execute(
+            "UPDATE deliveries SET status = 'failed', last_error = ? WHERE status = 'pending' "
+            "AND platform = ? AND workspace = ?", [reason, platform, workspace]).rowcount
 
     def fail_pending(self, subscription_id: int, reason: str) -> None:
         """Give up on every pending delivery of a subscription that was disabled."""

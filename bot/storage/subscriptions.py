@@ -92,9 +92,10 @@ class Subscriptions:
         rows = self.db.query(f"SELECT * FROM subscriptions {where} ORDER BY id", params)
         return [Subscription(**{**r, "active": bool(r["active"])}) for r in rows]
 
-    def remove(self, platform: str, workspace: str, channel: str, sub_id: int | None) -> int:
-        """Delete one (by id) or all of a channel's subscriptions, and their pending
-        deliveries; returns how many subscriptions."""
+    def remove(self, platform: str, workspace: str, channel: str,
+               sub_id: int | None) -> builtins.list[int]:
+        """Delete one (by id) or all of a channel's subscriptions; returns their ids (their
+        pending deliveries are the outbox's: Store.unsubscribe cancels both together)."""
         where = "platform=? AND workspace=? AND channel=?"
         params: list[Any] = [platform, workspace, channel]
         if sub_id is not None:
@@ -103,15 +104,17 @@ class Subscriptions:
         with self.db.transaction():
             ids = [r[0] for r in self.db.execute(f"SELECT id FROM subscriptions WHERE {where}",
                                                  params).rows]
-            # Exactly these subscriptions' deliveries: watch DMs and reminders have no
-            # subscription and are not theirs to cancel.
             for start in range(0, len(ids), 5000):
                 chunk = ids[start:start + 5000]
-                marks = ",".join("?" * len(chunk))
-                self.db.execute("DELETE FROM deliveries WHERE status='pending' AND "
-                                f"subscription_id IN ({marks})", chunk)
-                self.db.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", chunk)
-        return len(ids)
+                self.db.execute(f"DELETE FROM subscriptions WHERE id IN "
+                                f"({','.join('?' * len(chunk))})", chunk)
+        return ids
+
+    def disable_workspace(self, platform: str, workspace: str, reason: str) -> int:
+        """Stop every active subscription of a workspace that removed the bot; how many."""
+        return self.db.execute(
+            "UPDATE subscriptions SET active = 0, disabled_reason = ? WHERE platform = ? AND "
+            "workspace = ? AND active = 1", [reason, platform, workspace]).rowcount
 
     def disable(self, sub_id: int, reason: str) -> None:
         """Stop a dead subscription (its pending deliveries fail with it, in the outbox)."""

@@ -22,24 +22,16 @@ class Watches:
             "DO NOTHING", [platform, workspace, user, tool_id, utcnow()]).rowcount > 0
 
     def remove(self, platform: str, workspace: str, user: str, tool_id: str) -> bool:
-        """Stop watching a tool, and cancel the direct messages queued for it that no other
-        watch of this person's stands behind; False if it was not watched."""
-        with self.db.transaction():
-            gone = self.db.execute(
-                'DELETE FROM watches WHERE platform=? AND workspace=? AND "user"=? AND '
-                "tool_id=?", [platform, workspace, user, tool_id]).rowcount > 0
-            still = {t for t, _ in self.of(platform, workspace, user)}
-            queued = self.db.execute(
-                "SELECT d.id, p.tool_ids FROM deliveries d JOIN publications p ON "
-                "p.id = d.publication_id WHERE d.status='pending' AND d.target='dm' AND "
-                "d.subscription_id IS NULL AND d.platform=? AND d.workspace=? AND d.channel=?",
-                [platform, workspace, user]).rows
-            for delivery_id, raw in queued:
-                tools = set(str(raw).split(","))
-                if tool_id in tools and not tools & still:
-                    self.db.execute("DELETE FROM deliveries WHERE id = ? AND status='pending'",
-                                    [delivery_id])
-        return gone
+        """Stop watching a tool; False if it was not watched (Store.unwatch also cancels the
+        direct messages queued for it)."""
+        return self.db.execute(
+            'DELETE FROM watches WHERE platform=? AND workspace=? AND "user"=? AND tool_id=?',
+            [platform, workspace, user, tool_id]).rowcount > 0
+
+    def remove_workspace(self, platform: str, workspace: str) -> int:
+        """Every watch of a workspace that removed the bot; how many."""
+        return self.db.execute("DELETE FROM watches WHERE platform = ? AND workspace = ?",
+                               [platform, workspace]).rowcount
 
     def of(self, platform: str, workspace: str, user: str) -> list[tuple[str, str]]:
         """(tool id, since) of one person's watches, oldest first."""
