@@ -13,7 +13,6 @@ import asyncio
 import json
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -21,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.settings import Settings  # noqa: E402
 from adapters.slack.app import SlackAdapter  # noqa: E402
-from adapters.slack.poster import SlackPoster  # noqa: E402
 from benchmarks.bench_slack import fake_in_child  # noqa: E402
 from bot.dispatch import Dispatcher  # noqa: E402
 from bot.publishing import publish_files  # noqa: E402
@@ -58,21 +56,23 @@ def main(subscriptions: int, dispatch_count: int, rate: float) -> None:
     elapsed = time.perf_counter() - start
     print(f"publish: 1 verdict -> {result.queued} deliveries queued in {elapsed:.3f} s", flush=True)
 
-    adapter = SlackAdapter(bot, settings)
-    loop = asyncio.new_event_loop()  # the replica's event loop, where posts go out
-    threading.Thread(target=loop.run_forever, daemon=True).start()
-    asyncio.run_coroutine_threadsafe(adapter.start(), loop).result(10)
-    dispatcher = Dispatcher(bot.store, SlackPoster(adapter), rate=rate)
-    sent_before = _sent(bot)
-    start = time.perf_counter()
-    while _sent(bot) - sent_before < dispatch_count and time.perf_counter() - start < 300:
-        dispatcher.run_once()
-    elapsed = time.perf_counter() - start
-    done = _sent(bot) - sent_before
+    async def dispatch() -> tuple[int, float]:
+        """The dispatcher on this loop, as in a replica, until `dispatch_count` are sent."""
+        adapter = SlackAdapter(bot, settings)
+        await adapter.start()
+        dispatcher = Dispatcher(bot.store, adapter.cards, rate=rate)
+        sent_before = _sent(bot)
+        start = time.perf_counter()
+        while _sent(bot) - sent_before < dispatch_count and time.perf_counter() - start < 300:
+            await dispatcher.run_once()
+        await dispatcher.idle()
+        elapsed = time.perf_counter() - start
+        await adapter.close()
+        return _sent(bot) - sent_before, elapsed
+
+    done, elapsed = asyncio.run(dispatch())
     print(f"dispatch: {done} posts in {elapsed:.2f} s = {done / elapsed:.1f} posts/s "
           f"(configured rate {rate:g}/s)")
-    asyncio.run_coroutine_threadsafe(adapter.close(), loop).result(30)
-    loop.call_soon_threadsafe(loop.stop)
     child.kill()
 
 

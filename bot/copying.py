@@ -9,7 +9,7 @@ from bot.store import Store
 TABLES = ("tools", "aliases", "reviews", "comparisons", "comparison_tools", "votes", "card_votes",
           "card_messages", "subscriptions", "publications", "deliveries", "seen_events",
           "alias_picks", "alias_blocks", "installations", "oauth_states", "watches", "decisions",
-          "sources", "source_pages", "meta")
+          "sources", "source_pages", "people", "meta")
 # tables with auto-numbered ids
 NUMBERED = ("subscriptions", "publications", "deliveries", "decisions", "sources")
 # What a first `shipbot stats` (or any first use) writes into a new database: the bundled data.

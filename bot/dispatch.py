@@ -4,7 +4,10 @@ Guarantees and their limits (also in the README):
 - Any number of dispatchers (one per platform in each replica) share the outbox: a delivery is
   claimed with a lease before posting (bot.storage.outbox), marked sent with the platform message id
   right after the platform accepts it. If the process dies in between, the lease expires and
-  the delivery is posted again: that window (one post's round trip) is the only duplicate risk.
+  the delivery is posted again: that window (the posts in flight: one, plus any that were slow
+  to answer) is the only duplicate risk.
+- The dispatcher is a task on the replica's event loop; a post that hangs holds up no other
+  (see Dispatcher).
 - Deliveries are channel posts (a subscription's card or digest, a decision's reminder) or
   direct messages (a watcher's alert). A channel post carries that channel's decision on its
   tools, added at posting time.
@@ -19,9 +22,10 @@ Guarantees and their limits (also in the README):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
-import threading
 import time
 from collections.abc import Callable
 from typing import Literal, Protocol
@@ -38,6 +42,8 @@ MAX_TEMPORARY_ATTEMPTS = 8
 MAX_PERMANENT_ATTEMPTS = 3
 BASE_DELAY = 2.0
 MAX_DELAY = 300.0
+POST_TIMEOUT = 12.0  # a post that hangs longer is retried later (well inside its lease)
+SLOW_POST = 0.5  # a post still running after this long no longer holds up the next one
 
 
 class DeliveryError(Exception):
@@ -52,15 +58,16 @@ class DeliveryError(Exception):
 
 
 class Poster(Protocol):
-    """What an adapter supplies: post a card to a channel, return the message id."""
+    """What an adapter supplies to deliver: post a card, return the message id. Part of each
+    platform's card protocol (bot.pipeline.CardPlatform)."""
 
     platform: str
 
-    def post(self, card: Card, workspace: str, channel: str) -> str:
+    async def post(self, card: Card, workspace: str, channel: str) -> str:
         """Post; raise DeliveryError on failure."""
         ...
 
-    def post_dm(self, card: Card, workspace: str, user: str) -> str:
+    async def post_dm(self, card: Card, workspace: str, user: str) -> str:
         """Send a direct message to a person; raise DeliveryError on failure."""
         ...
 
@@ -74,11 +81,17 @@ def backoff(attempts: int, base: float = BASE_DELAY,
 
 
 class Dispatcher:
-    """Posts one platform's pending deliveries, at most `rate` posts per second."""
+    """Posts one platform's pending deliveries, at most `rate` posts per second, as a task on
+    the replica's event loop. Each post is a task of its own: the next starts when it is done
+    or after SLOW_POST seconds, whichever is first (at most `concurrency` at once), so one
+    channel whose post hangs delays no other by more than that; a hanging post is given up
+    after POST_TIMEOUT, well inside its lease, and retried like any temporary failure. Store work runs on the loop's
+    default executor (the replica's one bounded store pool)."""
 
     def __init__(self, store: Store, poster: Poster, rate: float = 5.0, batch: int = 50,
                  base_delay: float = BASE_DELAY, clock: Callable[[], float] = time.time,
-                 due: Callable[[], int] | None = None) -> None:
+                 due: Callable[[], int] | None = None, concurrency: int = 8,
+                 post_timeout: float = POST_TIMEOUT) -> None:
         self.store = store
         self.due = due
         self.poster = poster
@@ -88,51 +101,83 @@ class Dispatcher:
         self.batch = max(1, min(batch, int(rate * LEASE_SECONDS / 2))) if rate > 0 else batch
         self.base_delay = base_delay
         self.clock = clock
+        self.post_timeout = min(post_timeout, LEASE_SECONDS / 2)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._posting: set[asyncio.Task[None]] = set()
         self._last_post = 0.0
 
     def claim(self) -> list[Claimed]:
         """Take the lease on a batch of due deliveries (other dispatchers get other rows)."""
         return self.store.outbox.claim(self.platform, self.clock(), LEASE_SECONDS, self.batch)
 
-    def run_once(self) -> int:
-        """Queue what has fallen due, then claim and post one batch; returns how many were
-        attempted."""
+    async def run_once(self) -> int:
+        """Queue what has fallen due, then claim one batch and start posting it; returns how
+        many were claimed. Posts still running when it returns go on as tasks."""
         if self.due is not None:
             try:
-                self.due()
+                await asyncio.to_thread(self.due)
             except Exception:  # a failed digest or reminder pass must not stop deliveries
                 log.exception("queueing due digests and reminders failed")
-        claimed = self.claim()
+        claimed = await asyncio.to_thread(self.claim)
         for item in claimed:
-            self._pace()
-            self.deliver(item)
+            await self._slots.acquire()
+            await self._pace()
+            task = asyncio.create_task(self._deliver_in_slot(item), name=f"deliver {item.id}")
+            self._posting.add(task)
+            task.add_done_callback(self._posting.discard)
+            # One post at a time while posts are quick (a replica killed mid-pass then
+            # repeats at most one); one that is slow keeps its slot and the next one starts.
+            await asyncio.wait({task}, timeout=SLOW_POST)
         return len(claimed)
 
-    def _pace(self) -> None:
+    async def _deliver_in_slot(self, item: Claimed) -> None:
+        try:
+            await self.deliver(item)
+        except Exception:  # e.g. the store is unreachable for a moment: the lease expires
+            log.exception("delivery %s could not be recorded", item.id)
+        finally:
+            self._slots.release()
+
+    async def _pace(self) -> None:
         wait = self._last_post + self.interval - time.monotonic()
         if wait > 0:
-            time.sleep(wait)
+            await asyncio.sleep(wait)
         self._last_post = time.monotonic()
 
-    def deliver(self, item: Claimed) -> None:
+    async def deliver(self, item: Claimed) -> None:
         """Post one claimed delivery and record the outcome."""
-        if self.store.outbox.status(item.id) != "pending":
+        card = await asyncio.to_thread(self._card_to_send, item)
+        if card is None:
             return  # its subscription was removed or disabled while this batch waited
-        card = Card.model_validate_json(item.card_json)
         try:
-            if item.target == "dm":
-                message_id = self.poster.post_dm(card, item.workspace, item.channel)
-            else:
-                message_id = self.poster.post(
-                    with_channel_decision(self.store, card, self.platform, item.workspace,
-                                          item.channel), item.workspace, item.channel)
+            send = self.poster.post_dm if item.target == "dm" else self.poster.post
+            message_id = await asyncio.wait_for(send(card, item.workspace, item.channel),
+                                                self.post_timeout)
         except DeliveryError as exc:
-            self._failed(item, exc)
+            await asyncio.to_thread(self._failed, item, exc)
+            return
+        except TimeoutError:
+            await asyncio.to_thread(self._failed, item, DeliveryError(
+                "temporary", f"no answer from {self.platform} in {self.post_timeout:.0f} s"))
             return
         except Exception as exc:  # an adapter bug must not stop the queue
             log.exception("delivery %s failed unexpectedly", item.id)
-            self._failed(item, DeliveryError("temporary", f"unexpected error: {exc}"))
+            await asyncio.to_thread(self._failed, item,
+                                    DeliveryError("temporary", f"unexpected error: {exc}"))
             return
+        await asyncio.to_thread(self._sent, item, message_id)
+
+    def _card_to_send(self, item: Claimed) -> Card | None:
+        """The card to post, finished for its channel; None if it is no longer wanted."""
+        if self.store.outbox.status(item.id) != "pending":
+            return None
+        card = Card.model_validate_json(item.card_json)
+        if item.target == "dm":
+            return card
+        return with_channel_decision(self.store, card, self.platform, item.workspace,
+                                     item.channel)
+
+    def _sent(self, item: Claimed, message_id: str) -> None:
         with self.store.transaction():
             self.store.outbox.sent(item.id, message_id)
             if item.subscription_id is not None:
@@ -155,25 +200,34 @@ class Dispatcher:
                 self.store.subscriptions.disable(item.subscription_id, error.reason)
                 outbox.fail_pending(item.subscription_id, f"subscription disabled: {error.reason}")
 
-    def run_forever(self, stop: threading.Event, poll: float = 2.0) -> None:
-        """Loop until `stop` is set: drain due deliveries, then wait `poll` seconds."""
-        while not stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # e.g. the database is locked for a moment
-                log.exception("dispatcher pass failed")
-                busy = 0
-            if not busy:
-                stop.wait(poll)
+    async def run_forever(self, stop: asyncio.Event, poll: float = 2.0) -> None:
+        """Loop until `stop` is set: drain due deliveries, then wait `poll` seconds. Posts in
+        flight when it stops are cancelled; their leases expire and another pass sends them."""
+        try:
+            while not stop.is_set():
+                try:
+                    busy = await self.run_once()
+                except Exception:  # e.g. the database is locked for a moment
+                    log.exception("dispatcher pass failed")
+                    busy = 0
+                if not busy:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), poll)
+        finally:
+            for task in list(self._posting):
+                task.cancel()
+
+    async def idle(self) -> None:
+        """Wait until every post started so far has finished (tests)."""
+        while self._posting:
+            await asyncio.wait(set(self._posting))
 
 
-def start_dispatcher(dispatcher: Dispatcher, stop: threading.Event,
-                     poll: float = 2.0) -> threading.Thread:
-    """Run a dispatcher on a daemon thread."""
-    thread = threading.Thread(target=dispatcher.run_forever, args=(stop, poll),
-                              name=f"dispatch-{dispatcher.platform}", daemon=True)
-    thread.start()
-    return thread
+def start_dispatcher(dispatcher: Dispatcher, stop: asyncio.Event,
+                     poll: float = 2.0) -> asyncio.Task[None]:
+    """Run a dispatcher as a task on the running loop until `stop` is set."""
+    return asyncio.get_running_loop().create_task(dispatcher.run_forever(stop, poll),
+                                                  name=f"dispatch-{dispatcher.platform}")
 
 
 def delivery_rows(store: Store, status: str | None = None, limit: int = 100) -> list[dict]:  # type: ignore[type-arg]

@@ -4,7 +4,8 @@
 offers its parts: `catalog` (tools, aliases, reviews, comparisons), `votes` (and the event ids
 already counted), `cards` (posted card messages), `subscriptions`, `outbox` (publications
 and deliveries), `picks` (did-you-mean picks that teach aliases), `installations` (the
-app's token per workspace), `watches` (people's tools) and `decisions` (channels' choices).
+app's token per workspace), `watches` (people's tools), `decisions` (channels' choices),
+`sources` (followed sites) and `people` (which voters are bots).
 Each part is a small class over the same engine; the store itself decides nothing
 (bot.decision does).
 """
@@ -23,6 +24,7 @@ from bot.storage.engine import Engine, StoreError, is_url, open_engine
 from bot.storage.installations import Installations
 from bot.storage.migrations import MIGRATIONS, migrate
 from bot.storage.outbox import Outbox, reminder_subject
+from bot.storage.people import People
 from bot.storage.picks import AliasPicks
 from bot.storage.sources import Sources
 from bot.storage.subscriptions import Subscriptions
@@ -52,6 +54,7 @@ class Store:
         self.watches = Watches(engine)
         self.decisions = Decisions(engine)
         self.sources = Sources(engine)
+        self.people = People(engine)
 
     @classmethod
     def open(cls, target: str | Path, create_folder: bool = False) -> Store:
@@ -145,6 +148,7 @@ class Store:
         decisions and card records are kept. Returns what changed, for the log."""
         with self.transaction():
             self.installations.delete(platform, workspace)
+            self.people.forget_workspace(platform, workspace)
             return {"subscriptions": self.subscriptions.disable_workspace(platform, workspace,
                                                                           reason),
                     "watches": self.watches.remove_workspace(platform, workspace),

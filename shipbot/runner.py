@@ -1,10 +1,12 @@
 """`shipbot run`: one replica. Every adapter whose credentials are set, on one event loop, plus
 the delivery dispatchers.
 
-A replica is an ordinary process: Slack over aiohttp (or Socket Mode) and the Discord gateway
-share one asyncio loop; blocking store work goes to one bounded thread pool; each platform's
-dispatcher is a thread that claims deliveries from the shared outbox. More throughput comes
-from more replicas behind a load balancer, all on one PostgreSQL database.
+A replica is an ordinary process with one asyncio loop: Slack over aiohttp (or Socket Mode),
+the Discord gateway, each platform's delivery dispatcher, card refreshes, healing and the
+verdict-site follower are all tasks on it. The one thing kept off the loop is store work,
+because the store's engines are synchronous: it runs on one bounded thread pool (the loop's
+default executor, SHIPBOT_STORE_THREADS threads), named "store". More throughput comes from
+more replicas behind a load balancer, all on one PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import asyncio
 import functools
 import logging
 import signal
-import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -56,19 +57,19 @@ async def _serve(bot: ShipBot, settings: Settings, host: str, port: int, rate: f
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopping.set)
     pool = ThreadPoolExecutor(max_workers=settings.store_threads, thread_name_prefix="store")
-    loop.set_default_executor(pool)  # asyncio.to_thread (discord.py side) uses the same bound
-    dispatch_stop = threading.Event()
+    loop.set_default_executor(pool)  # every asyncio.to_thread of the replica: one bound
+    background: list[asyncio.Task[object]] = []  # tasks /healthz watches: none may end early
     closers: list[Callable[[], Awaitable[object]]] = []
     failure: list[str] = []
     try:
         if slack_on:
-            closers += await _start_slack(bot, settings, host, port, rate, pool, dispatch_stop)
+            closers += await _start_slack(bot, settings, host, port, rate, stopping, background)
         if discord_on:
-            closers += _start_discord(bot, settings, rate, dispatch_stop, stopping, failure)
-        closers.append(_start_following(bot, settings, stopping))
+            closers += _start_discord(bot, settings, rate, stopping, failure, background)
+        closers.append(_start_following(bot, settings, stopping, background))
         await stopping.wait()
     finally:
-        dispatch_stop.set()
+        stopping.set()
         for close in reversed(closers):
             try:
                 await asyncio.wait_for(close(), timeout=SHUTDOWN_GRACE + 5)
@@ -80,13 +81,13 @@ async def _serve(bot: ShipBot, settings: Settings, host: str, port: int, rate: f
 
 
 async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, rate: float,
-                       pool: ThreadPoolExecutor, dispatch_stop: threading.Event
+                       stopping: asyncio.Event, background: list[asyncio.Task[object]]
                        ) -> list[Callable[[], Awaitable[object]]]:
     from adapters.slack.app import SlackAdapter
-    from adapters.slack.poster import SlackPoster
     from adapters.slack.server import serve_http, serve_socket_mode
 
-    adapter = SlackAdapter(bot, settings, pool=pool)
+    adapter = SlackAdapter(bot, settings)
+    adapter.background = background
     closers: list[Callable[[], Awaitable[object]]] = [lambda: adapter.close(SHUTDOWN_GRACE)]
     if settings.slack_app_token:
         try:
@@ -106,9 +107,9 @@ async def _start_slack(bot: ShipBot, settings: Settings, host: str, port: int, r
             raise CannotStart(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         log.info("slack: listening on http://%s:%d/slack/events", host, bound)
         closers.append(runner.cleanup)
-    start_dispatcher(Dispatcher(bot.store, SlackPoster(adapter), rate=rate,
-                                due=_due(bot, "slack", settings)), dispatch_stop,
-                     settings.dispatch_poll_seconds)
+    background.append(start_dispatcher(Dispatcher(bot.store, adapter.cards, rate=rate,
+                                                  due=_due(bot, "slack", settings)), stopping,
+                                       settings.dispatch_poll_seconds))
     # Reactions added or removed while no replica was listening (Slack does not send again an
     # event that was acknowledged, nor one that never reached a live replica in time).
     healing = asyncio.create_task(adapter.heal_recent(), name="slack-heal")
@@ -125,13 +126,12 @@ def _due(bot: ShipBot, platform: str, settings: Settings) -> Callable[[], int]:
     return functools.partial(queue_due, bot.cards, platform, settings.digest_time())
 
 
-def _start_discord(bot: ShipBot, settings: Settings, rate: float,
-                   dispatch_stop: threading.Event, stopping: asyncio.Event,
-                   failure: list[str]) -> list[Callable[[], Awaitable[object]]]:
+def _start_discord(bot: ShipBot, settings: Settings, rate: float, stopping: asyncio.Event,
+                   failure: list[str], background: list[asyncio.Task[object]]
+                   ) -> list[Callable[[], Awaitable[object]]]:
     import discord
 
     from adapters.discord.client import ShipbotDiscord
-    from adapters.discord.poster import DiscordPoster
 
     client = ShipbotDiscord(bot, settings)
     token = settings.discord_token.get_secret_value()  # type: ignore[union-attr]
@@ -150,9 +150,9 @@ def _start_discord(bot: ShipBot, settings: Settings, rate: float,
             # or the orchestrator restarts it)
 
     task = asyncio.create_task(connect(), name="discord")
-    start_dispatcher(Dispatcher(bot.store, DiscordPoster(client), rate=rate,
-                                due=_due(bot, "discord", settings)), dispatch_stop,
-                     settings.dispatch_poll_seconds)
+    background.append(start_dispatcher(Dispatcher(bot.store, client.cards, rate=rate,
+                                                  due=_due(bot, "discord", settings)), stopping,
+                                       settings.dispatch_poll_seconds))
 
     async def close() -> None:
         await client.close()
@@ -161,8 +161,8 @@ def _start_discord(bot: ShipBot, settings: Settings, rate: float,
     return [close]
 
 
-def _start_following(bot: ShipBot, settings: Settings,
-                     stopping: asyncio.Event) -> Callable[[], Awaitable[object]]:
+def _start_following(bot: ShipBot, settings: Settings, stopping: asyncio.Event,
+                     background: list[asyncio.Task[object]]) -> Callable[[], Awaitable[object]]:
     """The verdict-site follower, a task on this replica's loop (adapters.web)."""
     import os
     import socket
@@ -173,6 +173,7 @@ def _start_following(bot: ShipBot, settings: Settings,
     task = asyncio.create_task(follow_sources(
         bot.cards, stopping, owner, max_bytes=settings.sync_max_bytes,
         pause_after=settings.sync_failures, poll=settings.sync_poll_seconds), name="sources")
+    background.append(task)
 
     async def stop_following() -> None:
         task.cancel()

@@ -24,6 +24,7 @@ from adapters.settings import Settings
 from adapters.slack.app import SlackAdapter
 from adapters.slack.server import serve_http
 from bot.commands import ShipBot
+from bot.dispatch import Dispatcher, start_dispatcher
 from bot.store import Store
 from tests.fakes.discord import CHANNEL_ID, FakeDiscord
 from tests.fakes.slack import FakeSlack, post, signed_headers
@@ -47,6 +48,25 @@ class LoopThread:
         """Stop the loop and its thread."""
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+
+
+@contextmanager
+def dispatching(loop: asyncio.AbstractEventLoop, dispatcher: Dispatcher,
+                poll: float = 0.2) -> Iterator[Dispatcher]:
+    """A dispatcher running as a task on an adapter's loop, as `shipbot run` starts it."""
+    async def start() -> tuple[asyncio.Event, asyncio.Task[None]]:
+        stop = asyncio.Event()
+        return stop, start_dispatcher(dispatcher, stop, poll)
+
+    stop, task = asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+    try:
+        yield dispatcher
+    finally:
+        async def finish() -> None:
+            stop.set()
+            await asyncio.wait({task}, timeout=10)
+        if not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(finish(), loop).result(15)
 
 
 class SlackRig:

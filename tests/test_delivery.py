@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +17,12 @@ import pytest
 from adapters.discord.poster import DiscordPoster
 from adapters.slack.poster import SlackPoster
 from bot.commands import ShipBot
-from bot.dispatch import MAX_PERMANENT_ATTEMPTS, Dispatcher, delivery_rows, start_dispatcher
+from bot.dispatch import MAX_PERMANENT_ATTEMPTS, Dispatcher, delivery_rows
 from bot.models import Context
 from bot.store import Store
 from tests.fakes.discord import CHANNEL_ID, MANAGE_CHANNELS, VIEW_SEND
 from tests.fakes.slack import FakeSlack
-from tests.rigs import DiscordRig, SlackRig, new_tool_file, run_cli
+from tests.rigs import DiscordRig, SlackRig, dispatching, new_tool_file, run_cli
 
 CH_EVERYTHING = 300000000000000777
 CH_404 = 300000000000000404
@@ -31,14 +30,12 @@ CH_404 = 300000000000000404
 
 @pytest.fixture
 def dispatchers(rig: SlackRig, drig: DiscordRig, bot: ShipBot) -> Iterator[dict[str, Dispatcher]]:
-    stop = threading.Event()
     made = {"slack": Dispatcher(bot.store, SlackPoster(rig.adapter), rate=50, base_delay=0.05),
             "discord": Dispatcher(bot.store, DiscordPoster(drig.client), rate=50, base_delay=0.05)}
-    threads = [start_dispatcher(d, stop, poll=0.2) for d in made.values()]
-    yield made
-    stop.set()
-    for thread in threads:
-        thread.join(10)
+    assert rig.loop is not None
+    with dispatching(rig.loop.loop, made["slack"]), \
+            dispatching(drig.client.loop, made["discord"]):
+        yield made
 
 
 def test_publish_from_cli_reaches_each_matching_channel_once(
@@ -180,5 +177,5 @@ def test_a_claimed_delivery_is_not_posted_after_unsubscribe(rig: SlackRig, bot: 
     assert ["C-LEFT"] == [c.channel for c in claimed]
     bot.handle("unsubscribe all", ctx)  # while the batch waits for its turn
     for item in claimed:
-        dispatcher.deliver(item)
+        rig.loop.call(dispatcher.deliver(item))  # type: ignore[union-attr]
     assert [] == [p for p in rig.posted() if p["channel"] == "C-LEFT"]

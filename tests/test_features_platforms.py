@@ -4,9 +4,9 @@ them. Each test asserts what a person sees there and what the store keeps."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,13 +20,13 @@ from adapters.discord.poster import DiscordPoster
 from adapters.slack.poster import SlackPoster
 from bot.commands import ShipBot
 from bot.digest import DigestTime
-from bot.dispatch import Dispatcher, start_dispatcher
+from bot.dispatch import Dispatcher
 from bot.publishing import publish_files
 from bot.schedule import queue_digests, queue_due
 from bot.store import Store
 from tests.conftest import AZURE, CLAUDE
 from tests.fakes.discord import CHANNEL_ID, GUILD_ID, MANAGE_CHANNELS, VIEW_SEND, FakeDiscord
-from tests.rigs import DiscordRig, SlackRig, discord_settings
+from tests.rigs import DiscordRig, SlackRig, discord_settings, dispatching
 from tests.test_features import comparison_file
 
 EVERY_MINUTE_AGO = DigestTime(0, 0, 0)  # digests due whenever a week has passed since the last
@@ -43,27 +43,27 @@ def _embed_text(body: dict[str, Any]) -> str:
 
 
 @contextmanager
-def _dispatching(bot: ShipBot, poster: SlackPoster | DiscordPoster) -> Iterator[Dispatcher]:
-    """The platform's dispatcher on its thread, as `shipbot run` starts it (due work first)."""
-    stop = threading.Event()
+def _dispatching(bot: ShipBot, poster: SlackPoster | DiscordPoster,
+                 loop: asyncio.AbstractEventLoop) -> Iterator[Dispatcher]:
+    """The platform's dispatcher as a task on its adapter's loop, as `shipbot run` starts it
+    (due work first)."""
     dispatcher = Dispatcher(bot.store, poster, rate=50, base_delay=0.05,
                             due=functools.partial(queue_due, bot.cards, poster.platform,
                                                   EVERY_MINUTE_AGO))
-    thread = start_dispatcher(dispatcher, stop, poll=0.1)
-    yield dispatcher
-    stop.set()
-    thread.join(10)
+    with dispatching(loop, dispatcher, poll=0.1):
+        yield dispatcher
 
 
 @pytest.fixture
 def slack_dispatch(rig: SlackRig, bot: ShipBot) -> Iterator[Dispatcher]:
-    with _dispatching(bot, SlackPoster(rig.adapter)) as dispatcher:
+    assert rig.loop is not None
+    with _dispatching(bot, SlackPoster(rig.adapter), rig.loop.loop) as dispatcher:
         yield dispatcher
 
 
 @pytest.fixture
 def discord_dispatch(drig: DiscordRig, bot: ShipBot) -> Iterator[Dispatcher]:
-    with _dispatching(bot, DiscordPoster(drig.client)) as dispatcher:
+    with _dispatching(bot, DiscordPoster(drig.client), drig.client.loop) as dispatcher:
         yield dispatcher
 
 

@@ -3,6 +3,8 @@ fills what the new features need, on both engines."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.commands import ShipBot
 from bot.models import Context
 from bot.storage.engine import open_engine

@@ -1,6 +1,6 @@
 """The Discord bot: app commands with autocomplete, embed cards, reaction votes with live counts.
-Over ~300 lines until the card pipeline shared with Slack (issue #19) takes votes, refreshes
-and healing out of both adapters."""
+Votes, refreshes and healing are the card pipeline's (bot.pipeline), shared with Slack; this
+module turns gateway events and interactions into its calls."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Hashable
-from concurrent.futures import ThreadPoolExecutor
 
 import discord
 import yarl
@@ -24,19 +22,18 @@ from adapters.discord.embeds import (
     emoji_meaning,
     render_embed,
 )
+from adapters.discord.poster import NO_PINGS, DiscordPoster
 from adapters.discord.views import ChoiceView, ReviewsButton, VoteButton, vote_view
-from adapters.healing import heal_cards, recent_since
 from adapters.settings import Settings
 from bot.cards import Card, Choice
-from bot.coalesce import Coalescer
 from bot.commands import ShipBot
 from bot.models import Context
+from bot.pipeline import CardPipeline, VoteEvent
 from bot.store import CardRef
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
 DEFER_AFTER = 2.0  # seconds of core work before the interaction is deferred (Discord allows 3)
-NO_PINGS = discord.AllowedMentions.none()
 PERMISSION_NAMES = {50001: "View Channel", 50013: "Send Messages, Embed Links and Add Reactions"}
 
 
@@ -91,10 +88,8 @@ class ShipbotDiscord(discord.AutoShardedClient):
         self.core = core
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
-        self.refresher = Coalescer(refresh_delay, self._refresh_from_thread)
-        # Votes are written off the event loop (a busy database must not stall the gateway)
-        # by one thread, so each user's add and remove land in the order they happened.
-        self._votes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="discord-votes")
+        self.cards = DiscordPoster(self)
+        self.pipeline = CardPipeline(core, self.cards, refresh_delay)
         self._healing: set[asyncio.Task[int]] = set()
         register(self.tree, self)
 
@@ -111,7 +106,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     async def close(self) -> None:
         """Stop card refreshes and healing, then disconnect."""
-        self.refresher.cancel_all()
+        await self.pipeline.close()
         for task in list(self._healing):
             task.cancel()
         await super().close()
@@ -209,16 +204,13 @@ class ShipbotDiscord(discord.AutoShardedClient):
         ref = await self._card_pressed(interaction, "to vote")
         if ref is None:
             return
-        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
-                      user=str(interaction.user.id))
         # Arrival time, as for reactions: both come through this guild's shard, on the one
         # replica holding it, so one clock orders a person's buttons and reactions.
-        at = time.time()
-        changed = await asyncio.to_thread(self.core.voting.card_button, ctx, ref, position,
-                                          choice, at)  # type: ignore[arg-type]
+        await self.pipeline.vote(VoteEvent(
+            workspace=ref.workspace, channel=ref.channel, message_id=ref.message_id,
+            user=str(interaction.user.id), meaning=position, added=True, at=time.time(),
+            via="button", choice="skip" if choice == "skip" else "ship"))
         await interaction.response.defer()  # the card's counts change when it is refreshed
-        if changed:
-            self.refresher.touch((ref.channel, ref.message_id))
 
     async def reviews_button(self, interaction: discord.Interaction) -> None:
         """A card's Reviews button: the remarks on its tools, to the presser alone."""
@@ -255,47 +247,16 @@ class ShipbotDiscord(discord.AutoShardedClient):
             cached = self.get_user(payload.user_id)
             if cached is not None and cached.bot:
                 return
+            meaning = emoji_meaning(str(payload.emoji))
+            if meaning is None:
+                return
             # The arrival time on the one replica holding this shard is the gateway's order.
-            self._votes.submit(self._count, payload, added, time.time())
-        except Exception:  # one bad event is logged and skipped
-            log.exception("reaction event failed")
-
-    def _count(self, payload: discord.RawReactionActionEvent, added: bool, at: float) -> None:
-        """On the votes thread: record the vote and schedule a card refresh."""
-        try:
-            self._record(payload, added, at)
+            await self.pipeline.vote(VoteEvent(
+                workspace=str(payload.guild_id or "dm"), channel=str(payload.channel_id),
+                message_id=str(payload.message_id), user=str(payload.user_id),
+                meaning=meaning, added=added, at=time.time()))
         except Exception:  # one bad event is logged and skipped
             log.exception("reaction vote failed")
-
-    def _record(self, payload: discord.RawReactionActionEvent, added: bool, at: float) -> None:
-        ref = self.core.store.cards.card_at(PLATFORM, str(payload.channel_id), str(payload.message_id))
-        if ref is None:
-            return
-        meaning = emoji_meaning(str(payload.emoji))
-        if meaning is None:
-            return
-        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel,
-                      user=str(payload.user_id))
-        if self.core.voting.card_reaction(ctx, ref, meaning, added, at):
-            self.refresher.touch((ref.channel, ref.message_id))
-
-    def _refresh_from_thread(self, key: Hashable) -> None:
-        """Coalescer callback (a timer thread): edit the card on the client's loop."""
-        if self.is_closed():
-            return
-        future = asyncio.run_coroutine_threadsafe(self.refresh_card(*key), self.loop)  # type: ignore[misc]
-        future.result(timeout=30)
-
-    async def refresh_card(self, channel_id: str, message_id: str) -> None:
-        """Re-render a card from the store (off the loop) and edit the message once."""
-        ref = await asyncio.to_thread(self.core.store.cards.card_at, PLATFORM, channel_id,
-                                      message_id)
-        if ref is None:
-            return
-        embed = render_embed(await asyncio.to_thread(self.core.card_for, ref))
-        channel = self.get_partial_messageable(int(channel_id))
-        await channel.get_partial_message(int(message_id)).edit(embed=embed,
-                                                                allowed_mentions=NO_PINGS)
 
     # ---- healing: reactions missed while no replica held the shard -----------------------
 
@@ -309,35 +270,15 @@ class ShipbotDiscord(discord.AutoShardedClient):
     async def heal_recent(self, shard_id: int | None = None) -> int:
         """Re-read the reactions on recent cards in one shard's guilds (all, if None), paced
         by SHIPBOT_HEAL_RATE; bring the store's reaction votes in line. Returns cards changed."""
-        refs = await asyncio.to_thread(self.core.store.cards.recent, PLATFORM,
-                                       recent_since(self.settings.heal_days))
-        mine = [r for r in refs if shard_id is None or self._shard_of(r.workspace) == shard_id]
-        return await heal_cards(PLATFORM, mine, self.heal_card, self.settings.heal_rate,
-                                (discord.HTTPException, OSError))
+        return await self.pipeline.heal_recent(
+            self.settings.heal_days, self.settings.heal_rate, (discord.HTTPException, OSError),
+            keep=lambda ref: shard_id is None or self._shard_of(ref.workspace) == shard_id)
 
     def _shard_of(self, workspace: str) -> int:
         """The shard a guild's events come through (direct messages: shard 0)."""
         if not workspace.isdigit():
             return 0
         return (int(workspace) >> 22) % (self.shard_count or 1)
-
-    async def heal_card(self, ref: CardRef) -> bool:
-        """One card: the reactions Discord shows now, made the store's reaction votes."""
-        channel = self.get_partial_messageable(int(ref.channel))
-        read_at = time.time()
-        message = await channel.fetch_message(int(ref.message_id))
-        shown: dict[str, set[int | str]] = {}
-        for reaction in message.reactions:
-            meaning = emoji_meaning(str(reaction.emoji))
-            if meaning is None:
-                continue
-            async for person in reaction.users(limit=None):
-                if not person.bot:
-                    shown.setdefault(str(person.id), set()).add(meaning)
-        if await asyncio.to_thread(self.core.voting.heal_card, ref, shown, read_at):
-            self.refresher.touch((ref.channel, ref.message_id))
-            return True
-        return False
 
     # ---- deliveries ----------------------------------------------------------------------
 

@@ -1,11 +1,10 @@
-"""The Slack adapter: bolt's AsyncApp wired to the core, on the process's one event loop.
-Over ~300 lines until the card pipeline shared with Discord (issue #19) takes votes,
-refreshes and healing out of both adapters.
+"""The Slack adapter: bolt's AsyncApp wired to the core, on the replica's one event loop.
 
 Slash commands and did-you-mean buttons are acknowledged at once and answered by bolt's lazy
-listeners (tasks on the loop). Votes (reactions and vote buttons) are written to the store
-before the acknowledgement, so a vote Slack saw acknowledged is stored, and one that was not is
-sent again by Slack. Store work runs on a bounded thread pool, never on the loop.
+listeners (tasks on the loop). Votes (reactions and vote buttons) become the card pipeline's
+VoteEvents (bot.pipeline), written to the store before the acknowledgement, so a vote Slack saw
+acknowledged is stored, and one that was not is sent again by Slack. Store work runs on the
+loop's default executor (the replica's bounded store pool), never on the loop itself.
 """
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
-from collections.abc import Awaitable, Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import aiohttp
@@ -28,7 +25,6 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.healing import heal_cards, recent_since
 from adapters.settings import Settings
 from adapters.slack.blocks import REACTION_MEANINGS, render
 from adapters.slack.context import PLATFORM, explain, slack_time
@@ -38,15 +34,19 @@ from adapters.slack.installations import (
     StoreInstallationStore,
 )
 from adapters.slack.listeners import register
+from adapters.slack.poster import SlackPoster
 from bot.cards import Card
-from bot.coalesce import Coalescer
 from bot.commands import ShipBot
 from bot.models import Context
+from bot.pipeline import CardPipeline, Outcome, VoteEvent
 from bot.store import CardRef
 
 log = logging.getLogger(__name__)
 SCOPES = ["commands", "chat:write", "chat:write.public", "reactions:read", "users:read"]
 T = TypeVar("T")
+# Answers acknowledged but not yet sent, at most: a backlog past it is answered "busy".
+MAX_IN_FLIGHT = 1000
+BUSY = "I'm answering a lot of requests right now: please ask again in a minute."
 
 
 class _NoTokenAndClientWarning(logging.Filter):
@@ -62,22 +62,19 @@ logging.getLogger("slack_bolt.AsyncApp").addFilter(_NoTokenAndClientWarning())
 class SlackAdapter:
     """One AsyncApp wired to the core; served over HTTP (aiohttp) or Socket Mode."""
 
-    def __init__(self, bot: ShipBot, settings: Settings, *, pool: ThreadPoolExecutor | None = None,
-                 refresh_delay: float = 1.0) -> None:
+    def __init__(self, bot: ShipBot, settings: Settings, *, refresh_delay: float = 1.0) -> None:
         self.bot = bot
         self.settings = settings
-        self.pool = pool or ThreadPoolExecutor(max_workers=settings.store_threads,
-                                               thread_name_prefix="slack-store")
-        self._own_pool = pool is None
-        self.refresher = Coalescer(refresh_delay, self._refresh_from_timer)
-        self.loop: asyncio.AbstractEventLoop | None = None
+        self.cards = SlackPoster(self)
+        self.pipeline = CardPipeline(bot, self.cards, refresh_delay)
         self.session: aiohttp.ClientSession | None = None
         self._token: str | None = None
         self.installations: StoreInstallationStore | None = None
         self._clients: dict[str, AsyncWebClient] = {}
-        self._bots: dict[str, bool] = {}
         self._bot_users: dict[str, str] = {}
         self.in_flight: set[asyncio.Task[Any]] = set()
+        self._shedding = False
+        self.background: list[asyncio.Task[Any]] = []  # the replica's tasks /healthz watches
         self.app = self._build_app()
         register(self.app, self)
 
@@ -120,15 +117,13 @@ class SlackAdapter:
                                               AsyncConnectionErrorRetryHandler()])
 
     async def start(self) -> None:
-        """Bind to the running loop (timer threads and dispatchers post onto it) and open the
-        keep-alive session our clients share."""
-        self.loop = asyncio.get_running_loop()
+        """Open the keep-alive session our clients share (on the running loop)."""
         self.session = aiohttp.ClientSession()
         self._clients.clear()
 
     async def close(self, grace: float = 5.0) -> None:
         """Finish answers in flight (giving up after `grace` seconds), stop refreshes, close."""
-        self.refresher.cancel_all()
+        await self.pipeline.close()
         if self.in_flight:
             done, pending = await asyncio.wait(set(self.in_flight), timeout=grace)
             for task in pending:
@@ -137,18 +132,28 @@ class SlackAdapter:
                 log.warning("slack: gave up %d answer(s) still running at shutdown", len(pending))
         if self.session is not None:
             await self.session.close()
-        if self._own_pool:
-            self.pool.shutdown(wait=False, cancel_futures=True)
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        """Blocking core or store work, on the bounded pool (never on the event loop)."""
-        return await asyncio.get_running_loop().run_in_executor(self.pool, lambda: work(*args))
+        """Blocking core or store work, on the loop's default executor (the replica's bounded
+        store pool), never on the event loop."""
+        return await asyncio.to_thread(work, *args)
 
     def track(self, work: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-        """A lazy listener whose task shutdown waits for (a little). bolt passes the arguments
-        the wrapped function names (it reads them through functools.wraps)."""
+        """A lazy listener whose task shutdown waits for (a little), at most MAX_IN_FLIGHT at
+        once. bolt passes the arguments the wrapped function names (it reads them through
+        functools.wraps); every tracked listener takes `respond`."""
         @functools.wraps(work)
         async def tracked(**kwargs: Any) -> None:
+            if len(self.in_flight) >= MAX_IN_FLIGHT:
+                # Past the bound an answer is a short apology, not a queued task: memory
+                # stays bounded under any backlog, and the person knows to ask again.
+                if not self._shedding:
+                    log.warning("slack: %d answers in flight; new ones are told to retry",
+                                MAX_IN_FLIGHT)
+                self._shedding = True
+                await kwargs["respond"](text=BUSY, response_type="ephemeral")
+                return
+            self._shedding = False
             task = asyncio.current_task()
             if task is not None:
                 self.in_flight.add(task)
@@ -202,66 +207,19 @@ class SlackAdapter:
             await self.run(self.bot.store.cards.remember_card, ref)
         return ts
 
-    def post_card(self, card: Card, workspace: str, channel: str) -> str:
-        """For the delivery dispatcher's thread: post a card on the loop; returns its ts
-        (raises SlackApiError, LookupError or OSError). A user id as `channel` sends the card
-        as a direct message from the bot (chat.postMessage opens the app's DM)."""
-        async def post() -> str:
-            return await self._post(await self.client_for(workspace), card, workspace, channel)
-
-        assert self.loop is not None, "the Slack adapter has not started"
-        return asyncio.run_coroutine_threadsafe(post(), self.loop).result(timeout=120)
-
-    def _refresh_from_timer(self, key: Hashable) -> None:
-        """Coalescer callback (a timer thread): edit the card on the loop."""
-        if self.loop is None or self.loop.is_closed():
-            return
-        asyncio.run_coroutine_threadsafe(self._refresh(key), self.loop).result(timeout=120)
-
-    async def _refresh(self, key: Hashable) -> None:
-        """Re-render a card from the store and chat.update it once."""
-        assert isinstance(key, tuple)
-        workspace, channel, ts = (str(k) for k in key)
-        ref = await self.run(self.bot.store.cards.card_at, PLATFORM, channel, ts)
-        if ref is None:
-            return
-        blocks, text = render(await self.run(self.bot.card_for, ref))
-        client = await self.client_for(workspace)
-        await client.chat_update(channel=channel, ts=ts, blocks=blocks, text=text)
-
-    # ---- healing: reactions missed while no replica was listening -------------------------
+    async def post_card(self, card: Card, workspace: str, channel: str) -> str:
+        """A delivery: post a card with the workspace's token; returns its ts (raises
+        SlackApiError, LookupError or OSError). A user id as `channel` sends the card as a
+        direct message from the bot (chat.postMessage opens the app's DM)."""
+        return await self._post(await self.client_for(workspace), card, workspace, channel)
 
     async def heal_recent(self) -> int:
         """Re-read the reactions on recent cards (reactions.get, paced by SHIPBOT_HEAL_RATE)
         and bring the store's reaction votes in line; returns how many cards changed."""
-        refs = await self.run(self.bot.store.cards.recent, PLATFORM,
-                              recent_since(self.settings.heal_days))
-        return await heal_cards(PLATFORM, refs, self.heal_card, self.settings.heal_rate,
-                                (SlackApiError, LookupError, OSError))
+        return await self.pipeline.heal_recent(self.settings.heal_days, self.settings.heal_rate,
+                                               (SlackApiError, LookupError, OSError))
 
-    async def heal_card(self, ref: CardRef) -> bool:
-        """One card: what Slack shows now, made the store's reaction votes."""
-        client = await self.client_for(ref.workspace)
-        read_at = time.time()
-        answer = await client.reactions_get(channel=ref.channel, timestamp=ref.message_id,
-                                            full=True)
-        shown: dict[str, set[int | str]] = {}
-        for reaction in (answer.get("message") or {}).get("reactions") or []:
-            meaning = REACTION_MEANINGS.get(str(reaction.get("name", "")).split("::", 1)[0])
-            if meaning is None:
-                continue
-            for user in reaction.get("users") or []:
-                shown.setdefault(str(user), set()).add(meaning)
-        bot_user = await self._bot_user_id(client)
-        for user in list(shown):
-            if user == bot_user or await self._is_bot(client, user):
-                del shown[user]
-        if await self.run(self.bot.voting.heal_card, ref, shown, read_at):
-            self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
-            return True
-        return False
-
-    async def _bot_user_id(self, client: AsyncWebClient) -> str:
+    async def bot_user_id(self, client: AsyncWebClient) -> str:
         """Our own user id in a workspace (auth.test, remembered per token)."""
         token = str(client.token)
         if token not in self._bot_users:
@@ -280,37 +238,21 @@ class SlackAdapter:
         meaning = REACTION_MEANINGS.get(str(event.get("reaction", "")).split("::", 1)[0])
         if item.get("type") != "message" or not user or user == bot_user_id or meaning is None:
             return  # "::" starts a skin-tone suffix
-        ref = await self.run(self.bot.store.cards.card_at, PLATFORM, str(item.get("channel", "")),
-                             str(item.get("ts", "")))
-        if ref is None or await self._is_bot(self.client(client.token), user):
-            return
-        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=ref.channel, user=user)
-        event_id = str(body.get("event_id") or "")
-        at = slack_time(event.get("event_ts"))
+        await self.pipeline.vote(VoteEvent(
+            workspace=str(body.get("team_id") or ""), channel=str(item.get("channel", "")),
+            message_id=str(item.get("ts", "")), user=user, meaning=meaning, added=added,
+            at=slack_time(event.get("event_ts")), event_id=str(body.get("event_id") or "")),
+            ask=functools.partial(self.cards.is_bot, self.client(client.token)))
 
-        def record() -> bool:
-            with self.bot.store.transaction():  # the retry check and the vote, or neither
-                if event_id and not self.bot.store.votes.first_sighting(PLATFORM, event_id):
-                    return False  # Slack retried a delivery this or another replica counted
-                return self.bot.voting.card_reaction(ctx, ref, meaning, added, at)
-
-        if await self.run(record):
-            self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
-
-    async def on_vote_button(self, body: dict[str, Any], value: dict[str, Any]) -> bool:
-        """A Ship/Skip button: record (or withdraw) the vote; False if the card is unknown."""
-        channel = str(body.get("channel", {}).get("id", ""))
-        ts = str(body.get("message", {}).get("ts", ""))
-        ref = await self.run(self.bot.store.cards.card_at, PLATFORM, channel, ts)
-        if ref is None:
-            return False
-        ctx = Context(platform=PLATFORM, workspace=ref.workspace, channel=channel,
-                      user=str(body["user"]["id"]))
-        at = slack_time(body["actions"][0].get("action_ts"))
-        if await self.run(self.bot.voting.card_button, ctx, ref, int(value["pos"]),
-                          value["choice"], at):
-            self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
-        return True
+    async def on_vote_button(self, body: dict[str, Any], value: dict[str, Any]) -> Outcome:
+        """A Ship/Skip button: record (or withdraw) the vote ("unknown": not a card of ours)."""
+        return await self.pipeline.vote(VoteEvent(
+            workspace=str(body.get("team", {}).get("id", "")),
+            channel=str(body.get("channel", {}).get("id", "")),
+            message_id=str(body.get("message", {}).get("ts", "")),
+            user=str(body["user"]["id"]), meaning=int(value["pos"]), added=True,
+            at=slack_time(body["actions"][0].get("action_ts")), via="button",
+            choice="skip" if value["choice"] == "skip" else "ship"))
 
     async def who_manages(self, ctx: Context, client: AsyncWebClient) -> Context:
         """Under SHIPBOT_SLACK_MANAGERS=admins, only workspace admins and owners may manage a
@@ -326,14 +268,3 @@ class SlackAdapter:
                         exc.response.get("error") if exc.response is not None else "?")
             admin = False
         return ctx.model_copy(update={"can_manage": admin})
-
-    async def _is_bot(self, client: AsyncWebClient, user: str) -> bool:
-        """Bots' reactions (ours and others') are not votes; remembered per user."""
-        if user not in self._bots:
-            try:
-                info = await client.users_info(user=user)
-                profile = info.get("user") or {}
-                self._bots[user] = bool(profile.get("is_bot") or profile.get("id") == "USLACKBOT")
-            except SlackApiError:
-                return False
-        return self._bots[user]

@@ -96,9 +96,9 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             await ack()
             await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
             return
-        known = await adapter.on_vote_button(body, value)  # raises: no ack, Slack shows an error
+        outcome = await adapter.on_vote_button(body, value)  # raises: no ack, Slack shows an error
         await ack()
-        if not known:
+        if outcome == "unknown":
             await respond(text="I no longer know this card; run the command again to vote.",
                           response_type="ephemeral", replace_original=False)
 

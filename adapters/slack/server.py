@@ -3,7 +3,8 @@
 A request's signature is checked before anything reads its body as JSON or a form: unsigned,
 stale or forged requests of any shape get 401 and one short log line, never a traceback.
 aiohttp refuses bodies over 1 MB (Slack's are a few KB). GET /healthz answers 200 for a load
-balancer's health check.
+balancer's health check, 503 once a background task of the replica (a dispatcher, the
+follower) has stopped.
 """
 
 from __future__ import annotations
@@ -110,6 +111,11 @@ def web_app(adapter: SlackAdapter) -> web.Application:
         return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
     async def health(request: web.Request) -> web.StreamResponse:
+        # A replica whose dispatcher or follower has died still answers commands, but its
+        # deliveries stop: tell the orchestrator, which restarts it.
+        dead = [t.get_name() for t in adapter.background if t.done()]
+        if dead:
+            return web.Response(status=503, text=f"stopped: {', '.join(dead)}")
         return web.Response(text="ok")
 
     app = web.Application(middlewares=[signed_only], client_max_size=MAX_BODY)

@@ -219,10 +219,21 @@ def m010_sources(engine: Engine) -> None:
          "ALTER TABLE comparisons ADD COLUMN url TEXT NOT NULL DEFAULT ''")
 
 
+
+@migration
+def m011_people(engine: Engine) -> None:
+    """What the platform said about each person who voted (a bot or not), so no replica asks
+    again for someone any replica has asked about."""
+    _run(engine,
+         "CREATE TABLE people (platform TEXT NOT NULL, workspace TEXT NOT NULL, user_id TEXT "
+         "NOT NULL, is_bot INTEGER NOT NULL, checked_at TEXT NOT NULL, "
+         "PRIMARY KEY (platform, workspace, user_id))")
+
 # A table each migration creates, and its number: a database whose tables are newer than its
 # recorded version was not written by shipbot's migrations.
 _CREATED_BY = {"tools": 1, "seen_events": 2, "alias_picks": 3, "installations": 5,
-               "card_votes": 6, "watches": 7, "comparison_tools": 8, "sources": 10}
+               "card_votes": 6, "watches": 7, "comparison_tools": 8, "sources": 10,
+               "people": 11}
 
 
 def check_database(engine: Engine, version: int) -> None:

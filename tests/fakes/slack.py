@@ -18,6 +18,8 @@ from aiohttp import WSMsgType, web
 
 from tests.fakes.server import BackgroundServer, wait_for
 
+HANG_SECONDS = 20.0  # how long a hanging call takes (bounded: the fake stops by itself)
+
 
 @dataclass
 class Call:
@@ -43,6 +45,10 @@ class FakeSlack:
     post_delay: float = 0.0  # seconds each chat.postMessage takes (for kill-mid-dispatch tests)
     posts_started: int = 0  # chat.postMessage calls received, counted before any post_delay
     sockets_opened: int = 0  # Socket Mode websockets that got their hello
+    # Posts and edits to these channels take HANG_SECONDS to answer (a platform call that
+    # hangs); `hanging` counts those still waiting.
+    hang_channels: set[str] = field(default_factory=set)
+    hanging: int = 0
     port: int = 0
     _ts: int = 0
     # What each message shows: (channel, ts) -> reaction name -> users, in the order they reacted.
@@ -95,6 +101,15 @@ class FakeSlack:
                 self.posts_started += 1
             if self.post_delay:
                 await asyncio.sleep(self.post_delay)
+        if method in ("chat.postMessage", "chat.update") and \
+                str(params.get("channel", "")) in self.hang_channels:
+            with self._lock:
+                self.hanging += 1
+            try:
+                await asyncio.sleep(HANG_SECONDS)
+            finally:
+                with self._lock:
+                    self.hanging -= 1
         token = request.headers.get("Authorization", "").removeprefix("Bearer ")
         with self._lock:
             self.calls.append(Call(method, params, token))

@@ -1,0 +1,271 @@
+"""The card pipeline both platforms share: votes on cards, coalesced refreshes, healing.
+
+Each platform supplies a `CardPlatform` (post a card, send one privately to a person, edit a
+card, read the reactions on it) and turns its own events into `VoteEvent`s; everything above
+that is written once, here, and runs on the replica's one event loop. Store work runs on the
+loop's default executor: the replica's one bounded store pool (shipbot.runner), because the
+store's engines are synchronous (sqlite3, and psycopg's pool shared with the CLI).
+
+Votes that arrive together share one transaction (group commit): each is recorded in a
+savepoint of its own (one bad vote is logged and skipped, the rest commit), and each
+caller's await returns only after that transaction has committed, so an adapter that acks
+after `vote()` never acks a vote the store does not hold.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+from bot.cards import Card
+from bot.coalesce import Coalescer
+from bot.commands import ShipBot
+from bot.dispatch import Poster
+from bot.models import Context
+from bot.store import CardRef
+
+log = logging.getLogger(__name__)
+MAX_GROUP = 200  # votes in one transaction at most
+MAX_PEOPLE = 100_000  # voters' bot flags remembered in memory per platform
+Outcome = Literal["unknown", "unchanged", "changed"]
+Recorded = tuple[CardRef, bool] | None  # a vote's card and whether it changed; None: not ours
+
+
+@dataclass(frozen=True)
+class VoteEvent:
+    """A vote on a card, in the platform's terms translated: `meaning` is a column (a pick on
+    a compare card) or "ship"/"skip"; `at` is the platform's time of the event, which orders
+    a person's votes whatever order they arrive in; `event_id` is the platform's delivery id,
+    so a retried delivery counts once."""
+
+    workspace: str
+    channel: str
+    message_id: str
+    user: str
+    meaning: int | str
+    added: bool
+    at: float
+    via: Literal["reaction", "button"] = "reaction"
+    choice: Literal["ship", "skip"] = "ship"  # a button's; its meaning is its column
+    event_id: str = ""
+
+
+class CardPlatform(Poster, Protocol):
+    """What a platform implements for cards (with Poster's post and post_dm)."""
+
+    async def edit(self, ref: CardRef, card: Card) -> None:
+        """Replace the card shown in a posted message."""
+        ...
+
+    async def reactions(self, ref: CardRef) -> dict[str, set[int | str]]:
+        """The people (not bots) reacting to a card now, each with their reactions' meanings."""
+        ...
+
+
+class CardPipeline:
+    """Votes, refreshes and healing of one platform's cards, above its CardPlatform."""
+
+    def __init__(self, bot: ShipBot, platform: CardPlatform, refresh_delay: float = 1.0,
+                 edit_timeout: float = 30.0) -> None:
+        self.bot = bot
+        self.platform = platform
+        self.name = platform.platform
+        self.refresher = Coalescer(refresh_delay, self._refresh, edit_timeout)
+        self._queue: list[tuple[VoteEvent, bool | None, asyncio.Future[Recorded]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+        self._bots: dict[tuple[str, str], bool] = {}
+
+    # ---- votes ---------------------------------------------------------------------------
+
+    async def vote(self, event: VoteEvent, ask: Ask | None = None) -> Outcome:
+        """Record a vote; returns once the transaction holding it has committed: "unknown"
+        (not one of our cards), "unchanged" (a bot, a retry, or nothing to change) or
+        "changed" (the card will be refreshed). Raises if the store could not take it.
+
+        `ask`, where the platform's event does not say whether the voter is a bot, asks the
+        platform; its answer is stored (with the vote) for every replica, and asked only
+        for someone no replica has asked about, and only on our own cards."""
+        learned: bool | None = None
+        if ask is not None:
+            bot = self._bots.get((event.workspace, event.user))
+            if bot is None:
+                ref, bot = await asyncio.to_thread(self._card_and_person, event)
+                if ref is None:
+                    return "unknown"
+                if bot is None:
+                    bot = learned = await ask(event.user)
+                if bot is not None:
+                    self._remember(event, bot)
+            if bot:
+                if learned is not None:
+                    await asyncio.to_thread(self.bot.store.people.remember, self.name,
+                                            event.workspace, event.user, learned)
+                return "unchanged"  # bots' reactions are not votes
+        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
+        self._queue.append((event, learned, future))
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.create_task(self._flush(), name=f"{self.name}-votes")
+        recorded = await future
+        if recorded is None:
+            return "unknown"
+        ref, changed = recorded
+        if changed:
+            self.touch(ref)
+        return "changed" if changed else "unchanged"
+
+    def _card_and_person(self, event: VoteEvent) -> tuple[CardRef | None, bool | None]:
+        """The card voted on, and whether any replica learned the voter is a bot."""
+        store = self.bot.store
+        ref = store.cards.card_at(self.name, event.channel, event.message_id)
+        if ref is None:
+            return None, None
+        return ref, store.people.is_bot(self.name, event.workspace, event.user)
+
+    def _remember(self, event: VoteEvent, bot: bool) -> None:
+        self._note(event.workspace, event.user, bot)
+
+    def _note(self, workspace: str, user: str, bot: bool) -> None:
+        if len(self._bots) >= MAX_PEOPLE:  # a plain bound; the store still has them all
+            self._bots.clear()
+        self._bots[(workspace, user)] = bot
+
+    async def known_bot(self, workspace: str, user: str, ask: Ask) -> bool:
+        """Whether an account is a bot (for healing): remembered here, then in the store,
+        then asked of the platform and stored; False when the platform could not say."""
+        bot = self._bots.get((workspace, user))
+        if bot is not None:
+            return bot
+        bot = await asyncio.to_thread(self.bot.store.people.is_bot, self.name, workspace, user)
+        if bot is None:
+            bot = await ask(user)
+            if bot is None:
+                return False
+            await asyncio.to_thread(self.bot.store.people.remember, self.name, workspace, user,
+                                    bot)
+        self._note(workspace, user, bot)
+        return bot
+
+    async def _flush(self) -> None:
+        """Write what is queued, a group per transaction, until the queue is empty; votes
+        arriving while a group is written form the next group."""
+        await asyncio.sleep(0)  # let the votes of this loop iteration join the first group
+        while self._queue:
+            group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
+            try:
+                outcomes = await asyncio.to_thread(self._record_group,
+                                                   [(e, learned) for e, learned, _ in group])
+            except Exception as exc:  # the transaction failed: none of the group is stored
+                for _, _, future in group:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, _, future), outcome in zip(group, outcomes, strict=True):
+                if future.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    def _record_group(self, events: list[tuple[VoteEvent, bool | None]]
+                      ) -> list[Recorded | Exception]:
+        """On the store pool: every event in one transaction, each in a savepoint. An event
+        that fails changed nothing and is given its error (its caller does not ack it, so the
+        platform sends it again); the rest commit."""
+        outcomes: list[Recorded | Exception] = []
+        with self.bot.store.transaction():
+            for event, learned in events:
+                try:
+                    with self.bot.store.transaction():
+                        if learned is not None:  # what the platform said of a new voter
+                            self.bot.store.people.remember(self.name, event.workspace,
+                                                           event.user, learned)
+                        outcomes.append(self._record(event))
+                except Exception as exc:
+                    log.exception("%s: vote on %s/%s not stored", self.name, event.channel,
+                                  event.message_id)
+                    outcomes.append(exc)
+        return outcomes
+
+    def _record(self, event: VoteEvent) -> Recorded:
+        """One vote: its card and whether a vote changed; None if the card is not ours."""
+        store = self.bot.store
+        ref = store.cards.card_at(self.name, event.channel, event.message_id)
+        if ref is None:
+            return None
+        if event.event_id and not store.votes.first_sighting(self.name, event.event_id):
+            return ref, False  # the platform retried a delivery this or another replica counted
+        ctx = Context(platform=self.name, workspace=ref.workspace, channel=ref.channel,
+                      user=event.user)
+        voting = self.bot.voting
+        if event.via == "button":
+            changed = voting.card_button(ctx, ref, int(event.meaning), event.choice, event.at)
+        else:
+            changed = voting.card_reaction(ctx, ref, event.meaning, event.added, event.at)
+        return ref, changed
+
+    # ---- refreshes -----------------------------------------------------------------------
+
+    def touch(self, ref: CardRef) -> None:
+        """A card's counts changed: edit it soon (a burst of votes becomes one edit)."""
+        self.refresher.touch((ref.workspace, ref.channel, ref.message_id))
+
+    async def _refresh(self, key: Hashable) -> None:
+        """Re-render a card from the store and edit the message once."""
+        assert isinstance(key, tuple)
+        _, channel, message_id = key
+        ref = await asyncio.to_thread(self.bot.store.cards.card_at, self.name, channel,
+                                      message_id)
+        if ref is None:
+            return
+        card = await asyncio.to_thread(self.bot.card_for, ref)
+        await self.platform.edit(ref, card)
+
+    # ---- healing: reactions missed while no replica was listening -------------------------
+
+    async def heal_recent(self, days: float, rate: float,
+                          recoverable: tuple[type[BaseException], ...],
+                          keep: Callable[[CardRef], bool] = lambda ref: True) -> int:
+        """Re-read the reactions on the cards posted in the last `days` (those `keep` takes),
+        at most `rate` platform reads a second; a card the platform will not show (deleted,
+        no access: `recoverable` errors) is logged and skipped. Returns how many changed."""
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
+        refs = [r for r in await asyncio.to_thread(self.bot.store.cards.recent, self.name, since)
+                if keep(r)]
+        changed = 0
+        for n, ref in enumerate(refs):
+            if n:
+                await asyncio.sleep(1 / rate)
+            try:
+                changed += await self.heal_card(ref)
+            except recoverable as exc:
+                log.warning("%s: could not re-read reactions on %s/%s: %s", self.name,
+                            ref.channel, ref.message_id, exc.__class__.__name__)
+        if refs:
+            log.info("%s: re-read reactions on %d recent card(s), %d corrected", self.name,
+                     len(refs), changed)
+        return changed
+
+    async def heal_card(self, ref: CardRef) -> bool:
+        """One card: the reactions the platform shows now, made the store's reaction votes."""
+        read_at = time.time()
+        shown = await self.platform.reactions(ref)
+        if await asyncio.to_thread(self.bot.voting.heal_card, ref, shown, read_at):
+            self.touch(ref)
+            return True
+        return False
+
+    async def close(self) -> None:
+        """Stop refreshes (the platform connection is closing)."""
+        self.refresher.cancel_all()
+
+
+class Ask(Protocol):
+    """Asks the platform whether an account is a bot (None: it could not say)."""
+
+    async def __call__(self, user: str) -> bool | None: ...

@@ -1,0 +1,99 @@
+"""One replica, one event loop (#19): nothing hands work back and forth between threads and
+the loop, and a platform call that never answers holds up no other answer or delivery."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from adapters.slack import app as slack_app
+from bot.commands import ShipBot
+from bot.dispatch import Dispatcher
+from bot.models import Context
+from bot.publishing import publish_files
+from bot.store import Store
+from tests.conftest import AZURE, CLAUDE
+from tests.fakes.slack import FakeSlack
+from tests.rigs import dispatching, new_tool_file, serving
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a thread waiting on the loop, or a timer thread, is made with.
+FORBIDDEN = {"run_coroutine_threadsafe", "Timer", "Thread"}
+
+
+def _uses(path: Path) -> list[str]:
+    """Each forbidden name a module calls or imports, as `file:line name`."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        name = None
+        if isinstance(node, ast.Attribute) and node.attr in FORBIDDEN:
+            name = node.attr
+        elif isinstance(node, ast.ImportFrom) and node.module in ("asyncio", "threading"):
+            name = next((a.name for a in node.names if a.name in FORBIDDEN), None)
+        if name:
+            found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    return found
+
+
+def test_no_module_hands_work_between_threads_and_the_loop() -> None:
+    modules = [p for package in ("bot", "adapters", "shipbot")
+               for p in sorted((ROOT / package).rglob("*.py"))]
+    assert len(modules) > 40  # the scan sees the code
+    assert [] == [use for path in modules for use in _uses(path)]
+
+
+def test_the_scan_finds_what_it_forbids(tmp_path: Path) -> None:
+    """The check above can fail: each way of writing the forbidden calls is caught."""
+    (tmp_path / "bad.py").write_text(
+        "import asyncio, threading\nfrom threading import Timer\n"
+        "asyncio.run_coroutine_threadsafe(x, loop)\nthreading.Timer(1, f).start()\n"
+        "threading.Thread(target=f).start()\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert 4 == len(_uses(tmp_path / "bad.py"))
+    finally:
+        ROOT = saved
+
+
+def test_a_hanging_slack_call_delays_no_other_answer_or_delivery(
+        fake: FakeSlack, bot: ShipBot, store: Store, tmp_path: Path) -> None:
+    with serving(fake, bot) as rig:
+        assert rig.loop is not None
+        rig.command("/compare", "claude vs azure", channel="C1")
+        ts = "1700000001.000100"  # the fake's first message
+        # From now on, posts to C-HANG and C-HANG2 and edits of C1's card never answer in time.
+        fake.hang_channels = {"C-HANG", "C-HANG2", "C1"}
+        rig.command("/compare", "claude vs azure", channel="C-HANG", wait=False)
+        rig.reaction(ts, "a")  # counted, then its card's refresh (chat.update) hangs
+        assert fake.wait_for(lambda: fake.hanging == 2), "the answer and the edit should hang"
+        assert {CLAUDE: (1, 0), AZURE: (0, 0)} == store.votes.community([CLAUDE, AZURE])
+
+        rig.command("/compare", "claude vs azure", channel="C2", wait=False)
+        assert fake.wait_for(lambda: any(p["channel"] == "C2" for p in rig.posted()), 10)
+        assert 2 == fake.hanging  # C2 was answered while both calls still hung
+
+        for channel in ("C-HANG2", "C3"):
+            bot.handle("subscribe", Context(platform="slack", workspace="T1", channel=channel,
+                                            user="U1", can_manage=True))
+        assert 2 == publish_files(bot.cards, [new_tool_file(tmp_path)]).queued
+        with dispatching(rig.loop.loop, Dispatcher(store, rig.adapter.cards, rate=50)):
+            assert fake.wait_for(lambda: any(p["channel"] == "C3" for p in rig.posted()), 10)
+            assert 3 == fake.hanging  # C3's card went out while C-HANG2's post still hung
+
+
+def test_answers_in_flight_are_bounded(fake: FakeSlack, bot: ShipBot,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the bound of answers acknowledged but not yet sent, a command is acked and told
+    to ask again; it is not queued (memory stays bounded under any backlog)."""
+    monkeypatch.setattr(slack_app, "MAX_IN_FLIGHT", 1)
+    with serving(fake, bot) as rig:
+        fake.hang_channels = {"C-HANG"}
+        assert 200 == rig.command("/compare", "claude vs azure", channel="C-HANG", wait=False)[0]
+        assert fake.wait_for(lambda: fake.hanging == 1)
+        assert 200 == rig.command("/compare", "claude vs azure", channel="C2", wait=False)[0]
+        assert fake.wait_for(lambda: any(slack_app.BUSY == r.get("text")
+                                         for r in fake.responses))
+        assert not any(p["channel"] == "C2" for p in rig.posted())
