@@ -40,6 +40,10 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
             _copy_table(source, target, table)
         for table in NUMBERED:
             target.db.continue_numbering(table, "id")
+        # The need index is derived from the tools: rebuilt, not copied (PostgreSQL's has a
+        # generated column, SQLite's a trigger-fed FTS table).
+        target.db.execute("DELETE FROM tool_search")
+        target.needs.index_all()
     counts = {t: count_rows(source, t) for t in TABLES}
     copied = {t: count_rows(target, t) for t in TABLES}
     if copied != counts:

@@ -5,7 +5,8 @@ offers its parts: `catalog` (tools, aliases, reviews, comparisons), `votes` (and
 already counted), `cards` (posted card messages), `subscriptions`, `outbox` (publications
 and deliveries), `picks` (did-you-mean picks that teach aliases), `installations` (the
 app's token per workspace), `watches` (people's tools), `decisions` (channels' choices),
-`sources` (followed sites) and `people` (which voters are bots).
+`sources` (followed sites), `people` (which voters are bots) and `needs` (the full-text
+index of what each tool is for).
 Each part is a small class over the same engine; the store itself decides nothing
 (bot.decision does).
 """
@@ -23,6 +24,7 @@ from bot.storage.decisions import ChannelDecision, Decisions
 from bot.storage.engine import Engine, StoreError, is_url, open_engine
 from bot.storage.installations import Installations
 from bot.storage.migrations import MIGRATIONS, migrate
+from bot.storage.needs import NeedIndex, ensure_fts
 from bot.storage.outbox import Outbox, reminder_subject
 from bot.storage.people import People
 from bot.storage.picks import AliasPicks
@@ -44,6 +46,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.db = engine
         migrate(engine)
+        ensure_fts(engine)
         self.catalog = Catalog(engine)
         self.votes = Votes(engine)
         self.cards = CardMessages(engine)
@@ -55,6 +58,7 @@ class Store:
         self.decisions = Decisions(engine)
         self.sources = Sources(engine)
         self.people = People(engine)
+        self.needs = NeedIndex(engine)
 
     @classmethod
     def open(cls, target: str | Path, create_folder: bool = False) -> Store:

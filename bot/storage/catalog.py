@@ -12,6 +12,7 @@ from typing import Any
 from bot.models import Bundle, Review, Tool
 from bot.storage.clock import utcnow
 from bot.storage.engine import Engine, StoreError
+from bot.storage.needs import NeedIndex
 from bot.storage.versioned import VersionedDict
 
 
@@ -159,6 +160,7 @@ class Catalog:
                                 "VALUES (?, ?)", [(cid, t) for t in members])
             refresh_tool_dates(self.db, members)
             ids.append(cid)
+        NeedIndex(self.db).index(sorted(touched))
         return ImportResult(tuple(added), tuple(changed), reviews_before, tuple(ids),
                             tuple(new_comparisons))
 

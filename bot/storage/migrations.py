@@ -13,6 +13,7 @@ from collections.abc import Callable
 from bot.storage.catalog import refresh_tool_dates
 from bot.storage.clock import utcnow
 from bot.storage.engine import Engine, StoreError
+from bot.storage.needs import NeedIndex, create_index
 
 Migration = Callable[[Engine], None]
 MIGRATIONS: list[Migration] = []
@@ -229,11 +230,18 @@ def m011_people(engine: Engine) -> None:
          "NOT NULL, is_bot INTEGER NOT NULL, checked_at TEXT NOT NULL, "
          "PRIMARY KEY (platform, workspace, user_id))")
 
+
+@migration
+def m012_need_index(engine: Engine) -> None:
+    """What each tool is for, searchable (bot.storage.needs), filled from the stored tools."""
+    create_index(engine)
+    NeedIndex(engine).index_all()
+
 # A table each migration creates, and its number: a database whose tables are newer than its
 # recorded version was not written by shipbot's migrations.
 _CREATED_BY = {"tools": 1, "seen_events": 2, "alias_picks": 3, "installations": 5,
                "card_votes": 6, "watches": 7, "comparison_tools": 8, "sources": 10,
-               "people": 11}
+               "people": 11, "tool_search": 12}
 
 
 def check_database(engine: Engine, version: int) -> None:
