@@ -82,7 +82,7 @@ def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None
         picked = _picked(last, line)
         card = bot.choose(picked, ctx) if picked else bot.handle(line, ctx)
         text = render_text(card, text_width(stdout))
-        if card.kind == "did_you_mean" and card.choices:
+        if card.kind in ("did_you_mean", "need") and card.choices:
             text += f"\n(or type its number, 1-{len(card.choices)})"
         stdout.write(text + "\n\n")
         stdout.flush()
@@ -92,7 +92,8 @@ def run_console(bot: ShipBot, stdin: TextIO | None = None, stdout: TextIO | None
 
 def _picked(last: Card | None, line: str) -> Choice | None:
     """The did-you-mean choice a bare number names, right after that card."""
-    if last is None or last.kind != "did_you_mean" or not (line.isascii() and line.isdigit()):
+    if last is None or last.kind not in ("did_you_mean", "need") or \
+            not (line.isascii() and line.isdigit()):
         return None
     number = int(line)
     return last.choices[number - 1] if 1 <= number <= len(last.choices) else None

@@ -12,7 +12,7 @@ from bot.decision import Decision, panel_verdict, score_tool
 from bot.models import Tool
 
 CardKind = Literal["compare", "verdict", "reviews", "search", "top", "did_you_mean", "error",
-                   "help", "info"]
+                   "help", "info", "need"]
 VOTE_LABELS = ("A", "B", "C", "D")
 
 

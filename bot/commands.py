@@ -14,6 +14,7 @@ from bot.cards import Card, Choice, error_card
 from bot.features.comparing import Comparing
 from bot.features.deciding import Deciding
 from bot.features.lookup import Lookup
+from bot.features.needs import Needs
 from bot.features.subscribing import Subscribing
 from bot.features.votes import Voting
 from bot.features.watching import Watching
@@ -36,7 +37,8 @@ class ShipBot:
         self.learned = learned or LearnedAliases(store)
         self.lookup = Lookup(store, self.learned)
         self.cards = CardMaker(store, stale_days)
-        self.comparing = Comparing(store, self.lookup, self.cards)
+        self.needs = Needs(store, self.cards)
+        self.comparing = Comparing(store, self.lookup, self.cards, self.needs)
         self.voting = Voting(store, self.lookup)
         self.subscribing = Subscribing(store, self.lookup, digest_when)
         self.watching = Watching(store, self.lookup)

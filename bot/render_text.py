@@ -50,7 +50,7 @@ def render_text(card: Card, width: int = WIDTH) -> str:
             out.append("")
         for line in card.lines:
             out += _wrap(line, width, "", "  ")
-    if card.choices and card.kind == "did_you_mean":
+    if card.choices and card.kind in ("did_you_mean", "need"):
         out.append("Type one of:")
         for choice in card.choices:
             out += _wrap(choice.text or choice.command, width, "  ", "    ")

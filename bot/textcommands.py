@@ -11,6 +11,7 @@ from bot.cards import Card, error_card
 from bot.filters import FILTER_HELP
 from bot.models import Context
 from bot.names import clip
+from bot.needs import NEED_WORDS
 from bot.team import DECIDE_USAGE, DecideError, parse_decide
 
 if TYPE_CHECKING:
@@ -27,8 +28,13 @@ def run(core: ShipBot, text: str, ctx: Context) -> Card:
     name, rest = words[0].lower(), (words[1] if len(words) > 1 else "")
     parser = PARSERS.get(name)
     if parser is None:
+        # Words that start with no command may be a need (`voice api for agents`).
+        need = core.needs.need(text)
+        if need.lines and need.lines[0].startswith("1."):
+            return need
         return error_card(f"I don't know the command `{clip(name)}`.",
-                          "Type `help` for the list, e.g. `compare claude azure`.")
+                          "Type `help` for the list, e.g. `compare claude azure`, or ask "
+                          "`which <what you need>`.")
     return parser(core, rest, ctx)
 
 
@@ -92,4 +98,5 @@ PARSERS: dict[str, Parser] = {
     "decisions": lambda c, rest, ctx: c.deciding.decisions(ctx),
     "undecide": lambda c, rest, ctx: c.deciding.undecide(ctx, _number(rest)),
     "shipbot": _nested,
+    **{word: (lambda c, rest, ctx: c.needs.need(rest)) for word in NEED_WORDS},
 }

@@ -146,7 +146,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
         """Reply with the card; public cards are remembered and get their voting reactions."""
         embed = render_embed(card)
         view: discord.ui.View = discord.utils.MISSING
-        if card.choices and card.kind == "did_you_mean":
+        if card.choices and card.kind in ("did_you_mean", "need"):
             view = ChoiceView(card, self.run_choice)
         elif card.votable and not card.ephemeral:
             view = vote_view(card)

@@ -103,6 +103,11 @@ def register(tree: app_commands.CommandTree, client: Answerer) -> None:
         await client.answer(interaction, lambda ctx: core.call(
             ctx, core.comparing.search, ctx, query))
 
+    @tree.command(name="which", description="Which tool fits a need? e.g. voice api for agents")
+    @app_commands.describe(need="What you need it for, in your words")
+    async def which(interaction: discord.Interaction, need: str) -> None:
+        await client.answer(interaction, lambda ctx: core.call(ctx, core.needs.need, need))
+
     @tree.command(name="top", description="The leaderboard by panel score")
     @app_commands.describe(category="Only this category")
     @app_commands.autocomplete(category=category_ac)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.assembly import CardMaker
 from bot.cards import Card, Choice, error_card, score_bar
 from bot.features.lookup import Lookup, did_you_mean
+from bot.features.needs import Needs
 from bot.matching import Resolution, closest
 from bot.models import Context
 from bot.names import clip, normalize
@@ -16,6 +17,8 @@ HELP_LINES = [
     "verdict <tool> — one tool's panel scores, community votes and pricing",
     "reviews <tool> [<tool>] — each reviewer's score, verdict and remark",
     "search <words> — tools whose names match",
+    "which <need> — tools for what you need, e.g. `which voice api should we ship`, "
+    "`best for agent memory`, `recommend cheap code review tool`",
     "top [category] — the leaderboard by panel score",
     "vote <tool> ship|skip|retract — your community vote (one per tool)",
     "subscribe [weekly] [filter] — post new verdicts in this channel, as they come or as one "
@@ -32,8 +35,16 @@ HELP_LINES = [
 class Comparing:
     """Answers about tools: which to ship, one tool, the panel's words, lists."""
 
-    def __init__(self, store: Store, lookup: Lookup, maker: CardMaker) -> None:
-        self.store, self.lookup, self.maker = store, lookup, maker
+    def __init__(self, store: Store, lookup: Lookup, maker: CardMaker, needs: Needs) -> None:
+        self.store, self.lookup, self.maker, self.needs = store, lookup, maker, needs
+
+    def _as_need(self, text: str, parts: tuple[Resolution, ...]) -> Card | None:
+        """Words that name no tool (every part missing, none even ambiguous) are a need: its
+        ranked tools, if any fit (else None: the name path answers as before)."""
+        if any(p.status != "missing" for p in parts):
+            return None
+        card = self.needs.need(text)
+        return card if card.choices and card.lines and card.lines[0].startswith("1.") else None
 
     def compare(self, ctx: Context, names: list[str]) -> Card:
         """Two to four tools and which to ship. One string is free text to split (`claude
@@ -45,6 +56,9 @@ class Comparing:
             found = self.lookup.several(names[0], ctx)
         else:
             found = ToolsResolution(tuple(self.lookup.one(n, ctx) for n in names))
+        need = self._as_need(" ".join(names), found.parts)
+        if need is not None:
+            return need
         if len(found.parts) < 2:
             return self._one_name(names[0], found.parts)
         unclear = self.lookup.unclear_part(found, "compare")
@@ -78,6 +92,9 @@ class Comparing:
         """One tool's card."""
         if not tool.strip():
             return error_card("Which tool?", "Type `verdict claude`.")
+        need = self._as_need(tool, (self.lookup.one(tool, ctx),))
+        if need is not None:
+            return need
         found = self.lookup.one_tool(tool, ctx, "verdict")
         return found if isinstance(found, Card) else self.maker.verdict(found[0])
 
