@@ -13,7 +13,7 @@ from bot.models import Bundle, Review, Tool
 from bot.storage.clock import utcnow
 from bot.storage.engine import Engine, StoreError
 from bot.storage.needs import NeedIndex
-from bot.storage.versioned import VersionedDict
+from bot.storage.versioned import Versioned, VersionedDict
 
 
 def refresh_tool_dates(engine: Any, tool_ids: list[str]) -> None:
@@ -70,10 +70,13 @@ class Catalog:
     def __init__(self, engine: Engine) -> None:
         self.db = engine
         self._cache: VersionedDict[str, Tool] = VersionedDict(limit=4096)
+        # Categories change only by import; every need answer reads them (a scan of tools).
+        self._categories: Versioned[list[str]] = Versioned(self._read_categories)
 
     def forget(self) -> None:
         """Drop cached tools (a rolled-back import must not leave them behind)."""
         self._cache.forget()
+        self._categories.forget()
 
     def is_empty(self) -> bool:
         """True when no tool has been loaded yet."""
@@ -247,7 +250,10 @@ class Catalog:
             after = rows[-1][0]
 
     def categories(self) -> list[str]:
-        """Every category in the catalog, sorted."""
+        """Every category in the catalog, sorted (cached until an import)."""
+        return list(self._categories.get(self.catalog_version()))
+
+    def _read_categories(self) -> list[str]:
         return [r[0] for r in self.db.execute(
             "SELECT DISTINCT category FROM tools WHERE category != '' ORDER BY category")]
 

@@ -18,6 +18,7 @@ POSTGRES_DOC = ("setweight(to_tsvector('english', coalesce(title, '')), 'A') || 
                 "setweight(to_tsvector('english', coalesce(purpose, '')), 'A') || "
                 "setweight(to_tsvector('english', coalesce(detail, '')), 'C')")
 _WORD = re.compile(r"[a-z0-9]+")
+CANDIDATES = 200  # best matches by relevance whose ties the panel mean orders
 
 
 def create_index(engine: Engine) -> None:
@@ -99,9 +100,17 @@ class NeedIndex:
             query = " or ".join(terms)
         else:
             weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
-            sql = ("SELECT s.tool_id FROM tool_search_fts f JOIN tool_search s ON s.rowid = "
-                   f"f.rowid WHERE tool_search_fts MATCH ?{where} ORDER BY "
-                   f"bm25(tool_search_fts, {weights}), s.mean DESC, s.tool_id LIMIT ?")
+            # Rank inside FTS5 first, joining only the best CANDIDATES to order their ties
+            # by panel mean (joining every match cost 40 ms at 100k tools).
+            sql = ("SELECT s.tool_id FROM (SELECT rowid, bm25(tool_search_fts, "
+                   f"{weights}) AS score FROM tool_search_fts WHERE tool_search_fts MATCH ? "
+                   f"ORDER BY score LIMIT {CANDIDATES}) f JOIN tool_search s ON s.rowid = "
+                   f"f.rowid{where.replace(' AND', ' WHERE', 1)} ORDER BY f.score, s.mean DESC, "
+                   "s.tool_id LIMIT ?")
+            if category:  # a category filters before the candidates are cut
+                sql = ("SELECT s.tool_id FROM tool_search_fts f JOIN tool_search s ON s.rowid "
+                       f"= f.rowid WHERE tool_search_fts MATCH ?{where} ORDER BY "
+                       f"bm25(tool_search_fts, {weights}), s.mean DESC, s.tool_id LIMIT ?")
             query = " OR ".join(f'"{t}"' for t in terms)
         params: list[object] = [query, *([category] if category else []), limit]
         return [r[0] for r in self.db.execute(sql, params)]
