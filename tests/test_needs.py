@@ -52,7 +52,7 @@ def test_a_query_that_names_tools_keeps_the_name_path(bot: ShipBot) -> None:
     assert "did_you_mean" == bot.handle("compare claude cursxx", CTX).kind  # a typo still asks
     # words that name no tool, typed to compare or verdict, are a need
     assert "need" == bot.handle("compare agentic pipelines", CTX).kind
-    assert "need" == bot.handle("verdict model routing", CTX).kind
+    assert "need" == bot.handle("verdict agentic pipelines", CTX).kind
     # ...but where one part names a tool, the name path answers as before
     assert "error" == bot.handle("compare realtime voice", CTX).kind  # both are Azure's
     assert "verdict" == bot.handle("verdict prompt caching", CTX).kind

@@ -92,7 +92,9 @@ class Comparing:
         """One tool's card."""
         if not tool.strip():
             return error_card("Which tool?", "Type `verdict claude`.")
-        need = self._as_need(tool, (self.lookup.one(tool, ctx),))
+        whole = self.lookup.one(tool, ctx)  # and its parts: `verdict claude azure` names two
+        need = None if whole.status != "missing" else \
+            self._as_need(tool, self.lookup.several(tool, ctx).parts)
         if need is not None:
             return need
         found = self.lookup.one_tool(tool, ctx, "verdict")
