@@ -23,7 +23,7 @@ def test_ready_and_global_command_sync(drig: DiscordRig) -> None:
     commands = {c["name"]: c for c in synced[0].body}
     assert {"compare", "verdict", "search", "top", "subscribe", "unsubscribe", "subscriptions",
             "watch", "unwatch", "watching", "decide", "decisions", "undecide", "vote", "reviews",
-            "help"} == set(commands)
+            "help", "which"} == set(commands)
     vote = {o["name"]: o for o in commands["vote"]["options"]}
     assert ["ship", "skip", "retract"] == [c["value"] for c in vote["choice"]["choices"]]
     options = {o["name"]: o for o in commands["compare"]["options"]}
