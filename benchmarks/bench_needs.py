@@ -67,15 +67,17 @@ def run(engine: str, target: str, size: int) -> None:
     needs += [" ".join(rng.sample(VOCABULARY, rng.choice((1, 2, 3)))) for _ in range(400)]
     for need in needs[:50]:  # warm the caches a replica would have warm
         bot.needs.need(need)
-    times = []
+    timed = []
     for need in needs[:400]:
         start = time.perf_counter()
         card = bot.needs.need(need)
-        times.append((time.perf_counter() - start) * 1000)
+        timed.append(((time.perf_counter() - start) * 1000, need))
         assert card.kind == "need"
-    times.sort()
+    times = sorted(t for t, _ in timed)
     print(f"{engine:<11} index {indexed:6.1f} s   p50 {statistics.median(times):6.2f} ms   "
           f"p99 {times[int(len(times) * 0.99) - 1]:6.2f} ms   max {times[-1]:6.2f} ms", flush=True)
+    print("            slowest: " + "; ".join(f"{need!r} {t:.0f} ms"
+                                              for t, need in sorted(timed)[-5:]))
     store.close()
 
 

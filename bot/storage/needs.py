@@ -6,6 +6,7 @@ Panel means order ties."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 
@@ -87,17 +88,32 @@ class NeedIndex:
 
     def search(self, words: list[str], category: str | None = None,
                limit: int = 5) -> list[str]:
-        """Tool ids whose text matches any of `words`, best first (the database's relevance,
-        then panel mean), optionally only in `category`."""
-        terms = [w for w in dict.fromkeys(_WORD.findall(" ".join(words).lower()))][:12]
+        """Tool ids whose text matches the need's `words`, best first, optionally only in
+        `category`: the tools that match every word, then those that match any, each tier in
+        the database's relevance order and then by panel mean."""
+        terms = list(dict.fromkeys(_WORD.findall(" ".join(words).lower())))[:12]
         if not terms:
             return []
+        # Every word first, then any two, then any one: better answers first, and each tier
+        # ranks far fewer rows than "any word" (bm25 or ts_rank is computed for every match).
+        found: list[str] = []
+        for together in sorted({len(terms), min(2, len(terms)), 1}, reverse=True):
+            if len(found) >= limit:
+                break
+            found += [t for t in self._ranked(terms, together, category, limit + len(found))
+                      if t not in found][:limit - len(found)]
+        return found
+
+    def _ranked(self, terms: list[str], together: int, category: str | None,
+                limit: int) -> list[str]:
+        """The best `limit` tools having at least `together` of the terms."""
+        groups = list(itertools.combinations(terms, together))
         where = " AND lower(s.category) = lower(?)" if category else ""
         if self.db.dialect == "postgres":
             sql = ("SELECT s.tool_id FROM tool_search s, websearch_to_tsquery('english', ?) q "
                    f"WHERE s.doc @@ q{where} ORDER BY ts_rank(s.doc, q) DESC, s.mean DESC, "
                    "s.tool_id LIMIT ?")
-            query = " or ".join(terms)
+            query = " or ".join(" ".join(group) for group in groups)
         else:
             weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
             # Rank inside FTS5 first, joining only the best CANDIDATES to order their ties
@@ -111,6 +127,7 @@ class NeedIndex:
                 sql = ("SELECT s.tool_id FROM tool_search_fts f JOIN tool_search s ON s.rowid "
                        f"= f.rowid WHERE tool_search_fts MATCH ?{where} ORDER BY "
                        f"bm25(tool_search_fts, {weights}), s.mean DESC, s.tool_id LIMIT ?")
-            query = " OR ".join(f'"{t}"' for t in terms)
+            query = " OR ".join("(" + " AND ".join(f'"{t}"' for t in group) + ")"
+                                for group in groups)
         params: list[object] = [query, *([category] if category else []), limit]
         return [r[0] for r in self.db.execute(sql, params)]
