@@ -4,6 +4,7 @@ and reaction votes per second through two replicas into PostgreSQL.
 Run: .venv/bin/python benchmarks/bench_slack.py [seconds-per-case]      (answers, default 5 s)
      .venv/bin/python benchmarks/bench_slack.py --votes [events]        (votes, default 20000)
      .venv/bin/python benchmarks/bench_slack.py --profile [seconds]     (py-spy on 1 replica)
+     .venv/bin/python benchmarks/bench_slack.py --profile-votes [events] (the same, votes, PG)
 PostgreSQL cases use SHIPBOT_BENCH_POSTGRES, else postgresql://127.0.0.1:5432/test (each run
 in a schema of its own, dropped after).
 
@@ -422,14 +423,32 @@ def votes(events: int) -> None:
           f"2 replicas / 1 replica: {rates[2] / rates[1]:.2f}x")
 
 
-def profile(seconds: float) -> None:
-    """One replica on SQLite run under py-spy while answers load it: where its time goes.
-    Prints the functions holding the most samples, by self time and including callees."""
+def profile(seconds: float, votes: int = 0) -> None:
+    """One replica run under py-spy while answers (on SQLite) or `votes` reaction events (on
+    PostgreSQL) load it: where its time goes. Prints the functions holding the most samples,
+    by self time and including callees."""
+    if votes:
+        with postgres_schema() as url:
+            _profile(seconds, votes, url)
+    else:
+        _profile(seconds, 0, str(Path(tempfile.mkdtemp()) / "bench.db"))
+
+
+def _profile(seconds: float, votes: int, db: str) -> None:
     from collections import Counter
 
     child, api = fake_in_child()
     out = Path(tempfile.mkdtemp()) / "profile.txt"
-    env = {**os.environ, "SHIPBOT_DB": str(out.parent / "bench.db"),
+    if votes:
+        from bot.store import CardRef
+        from shipbot.bootstrap import open_store
+
+        store = open_store(db)
+        store.cards.remember_card(CardRef("slack", "T1", "C1", "1.000100", "compare", (
+            "claude-4-api-tool-use-streaming-prompt-caching",
+            "azure-ai-foundry-real-time-voice-api-model-router")))
+        store.close()
+    env = {**os.environ, "SHIPBOT_DB": db,
            "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
            "SLACK_API_URL": f"{api}/api/", "SHIPBOT_HEAL_DAYS": "0"}
     for key in ("SLACK_APP_TOKEN", "DISCORD_TOKEN", "SLACK_CLIENT_ID"):
@@ -446,7 +465,11 @@ def profile(seconds: float) -> None:
             port = int(found.group(1))
             break
     threading_drain(replica)
-    drive(port, seconds, 8)
+    if votes:
+        elapsed = asyncio.run(_send_all(_reaction_bodies(votes), [port], 32))
+        print(f"{votes} reaction events in {elapsed:.1f} s (under py-spy)")
+    else:
+        drive(port, seconds, 8)
     time.sleep(2)
     for proc in psutil_children(replica.pid):
         os.kill(proc, 15)
@@ -543,6 +566,8 @@ if __name__ == "__main__":
         _bare_child(sys.argv[2])
     elif sys.argv[1:2] == ["--profile"]:
         profile(float(sys.argv[2]) if len(sys.argv) > 2 else 10.0)
+    elif sys.argv[1:2] == ["--profile-votes"]:
+        profile(0, int(sys.argv[2]) if len(sys.argv) > 2 else 5000)
     elif sys.argv[1:2] == ["--votes"]:
         votes(int(sys.argv[2]) if len(sys.argv) > 2 else 20000)
     else:
