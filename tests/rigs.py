@@ -156,7 +156,7 @@ def serving(fake: FakeSlack, bot: ShipBot, settings: Settings | None = None) -> 
     adapter = SlackAdapter(bot, settings or settings_for(fake, bot.store.location),
                            refresh_delay=0.3)
     loop = LoopThread()
-    runner, port = loop.call(serve_http(adapter, "127.0.0.1", 0))
+    runner, port = loop.call(serve_http(adapter, "127.0.0.1", 0))  # HttpServing
     try:
         yield SlackRig(fake, adapter, port, loop)
     finally:

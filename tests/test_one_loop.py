@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.slack import app as slack_app
+from adapters.slack import server
 from bot.commands import ShipBot
 from bot.dispatch import Dispatcher
 from bot.models import Context
@@ -97,3 +98,42 @@ def test_answers_in_flight_are_bounded(fake: FakeSlack, bot: ShipBot,
         assert fake.wait_for(lambda: any(slack_app.BUSY == r.get("text")
                                          for r in fake.responses))
         assert not any(p["channel"] == "C2" for p in rig.posted())
+
+
+def test_idle_and_half_sent_connections_are_bounded_and_closed(
+        fake: FakeSlack, bot: ShipBot, caplog: pytest.LogCaptureFixture) -> None:
+    """#16: idle, half-sent and slow connections cannot pile up (1,100 of them made /healthz
+    time out and the log grow by a traceback per connection): a new connection past the limit
+    closes the one idle longest, the limit is logged once, and silent ones are closed."""
+    import socket
+    import urllib.request
+
+    from tests.rigs import LoopThread, settings_for
+
+    adapter = slack_app.SlackAdapter(bot, settings_for(fake, bot.store.location))
+    loop = LoopThread()
+    serving, port = loop.call(server.serve_http(adapter, "127.0.0.1", 0, max_connections=40,
+                                                idle=1.0))
+    held: list[socket.socket] = []
+    try:
+        for n in range(120):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if n % 2:  # half a request, never finished
+                sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n")
+            held.append(sock)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            assert 200 == answer.status
+        assert fake.wait_for(lambda: len(serving.guard.open) == 0, 15), "silent ones stay open"
+        for sock in held[-6:]:  # the server closed them: each client reads the end
+            try:
+                assert b"" == sock.recv(100)
+            except ConnectionResetError:
+                pass
+        limit_lines = [r for r in caplog.records if "connections open, the limit" in r.message]
+        assert 1 == len(limit_lines)
+    finally:
+        for sock in held:
+            sock.close()
+        loop.call(serving.cleanup())
+        loop.call(adapter.close())
+        loop.stop()

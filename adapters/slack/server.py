@@ -2,13 +2,15 @@
 
 A request's signature is checked before anything reads its body as JSON or a form: unsigned,
 stale or forged requests of any shape get 401 and one short log line, never a traceback.
-aiohttp refuses bodies over 1 MB (Slack's are a few KB). GET /healthz answers 200 for a load
-balancer's health check, 503 once a background task of the replica (a dispatcher, the
+aiohttp refuses bodies over 1 MB (Slack's are a few KB); connections are bounded and idle,
+half-sent or slow ones closed (adapters.slack.connections). GET /healthz answers 200 for a
+load balancer's health check, 503 once a background task of the replica (a dispatcher, the
 follower) has stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -20,10 +22,13 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.app import SlackAdapter
+from adapters.slack.connections import ConnectionGuard
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 1 << 20
+MAX_CONNECTIONS = 1000  # open at once (adapters.slack.connections)
+IDLE_SECONDS = 20.0  # a connection that receives nothing this long is closed
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -126,15 +131,48 @@ def web_app(adapter: SlackAdapter) -> web.Application:
     return app
 
 
-async def serve_http(adapter: SlackAdapter, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Start serving on the running loop; returns the runner (cleanup() stops it) and the port."""
+class HttpServing:
+    """The endpoint while it runs: aiohttp's runner behind a bounded listener."""
+
+    def __init__(self, runner: web.AppRunner, server: asyncio.Server,
+                 guard: ConnectionGuard) -> None:
+        self.runner, self.server, self.guard = runner, server, guard
+
+    async def cleanup(self) -> None:
+        """Stop listening, close connections, finish aiohttp's shutdown."""
+        self.server.close()
+        self.guard.close()
+        for conn in list(self.guard.open):
+            conn.close()
+        await self.runner.cleanup()
+
+
+async def serve_http(adapter: SlackAdapter, host: str, port: int, *,
+                     max_connections: int = MAX_CONNECTIONS,
+                     idle: float = IDLE_SECONDS) -> tuple[HttpServing, int]:
+    """Start serving on the running loop; returns what stops it (cleanup()) and the port."""
     await adapter.start()
-    runner = web.AppRunner(web_app(adapter), access_log=None, handle_signals=False)
+    runner = web.AppRunner(web_app(adapter), access_log=None, handle_signals=False,
+                           keepalive_timeout=idle)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-    return runner, int(sockets[0].getsockname()[1]) if sockets else port
+    guard = ConnectionGuard(runner.server, _connection_limit(max_connections), idle)  # type: ignore[arg-type]
+    server = await asyncio.get_running_loop().create_server(guard, host, port,
+                                                            reuse_address=True)
+    return HttpServing(runner, server, guard), int(server.sockets[0].getsockname()[1])
+
+
+def _connection_limit(wanted: int) -> int:
+    """At most `wanted`, and well under the process's open-file limit, so accepting never
+    fails with "Too many open files" (the store, the platforms and logs need descriptors)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return wanted
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(16, min(wanted, soft - 200, int(soft * 0.8)))
 
 
 async def serve_socket_mode(adapter: SlackAdapter, app_token: str) -> AsyncSocketModeHandler:
