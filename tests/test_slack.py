@@ -371,3 +371,36 @@ def test_signed_but_malformed_bodies_get_400_and_change_nothing(rig: SlackRig, s
         assert text.startswith("malformed request")
     assert "Traceback" not in caplog.text
     assert before == store.stats() and [] == rig.posted()
+
+
+def test_oauth_callback_when_slack_cannot_be_reached(fake: FakeSlack, bot: ShipBot) -> None:
+    """#16: not a raw 500; nothing is installed, and the state is given back so the same
+    callback can be reloaded once Slack answers again."""
+    import re
+    import urllib.error
+    import urllib.request
+
+    from adapters.settings import Settings
+
+    settings = Settings(shipbot_db=bot.store.location, slack_signing_secret=SECRET,
+                        slack_client_id="111.222", slack_client_secret="client-secret",
+                        slack_api_url="http://127.0.0.1:9/api/")  # nothing listens there
+    with serving(fake, bot, settings) as rig:
+        base = f"http://127.0.0.1:{rig.port}"
+        with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
+            html = page.read().decode()
+            cookie = page.headers["Set-Cookie"].split(";")[0]
+        state = re.search(r"state=([\w-]+)", html).group(1)  # type: ignore[union-attr]
+        callback = urllib.request.Request(f"{base}/slack/oauth_redirect?code=c0de&state={state}",
+                                          headers={"Cookie": cookie})
+        try:
+            urllib.request.urlopen(callback, timeout=30)
+            raise AssertionError("the callback should have failed")
+        except urllib.error.HTTPError as failed:
+            assert 502 == failed.code
+            text = failed.read().decode()
+        assert "Slack could not be reached" in text and "Nothing was installed" in text
+        assert 'href="/slack/install"' in text
+        assert [(state,)] == [tuple(r[:1]) for r in
+                              bot.store.db.execute("SELECT state FROM oauth_states").rows]
+        assert bot.store.installations.get("slack", "T9") is None

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qs
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -113,7 +114,21 @@ def web_app(adapter: SlackAdapter) -> web.Application:
         bolt_request = await to_bolt_request(request)
         if request.path == flow.install_path:
             return await to_aiohttp_response(await flow.handle_installation(bolt_request))
-        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+        try:
+            return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+        except (OSError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            # Slack's API could not be reached to exchange the code: nothing was installed.
+            # The state goes back (bolt spent it first), so reloading this page tries again
+            # while Slack's code is still valid (ten minutes).
+            log.warning("slack: OAuth callback could not reach Slack (%s)",
+                        exc.__class__.__name__)
+            state = request.query.get("state", "")
+            await adapter.run(adapter.bot.store.installations.restore_state, state, 600)
+            return web.Response(status=502, content_type="text/html", text=(
+                "<html><body><h1>Slack could not be reached</h1><p>shipbot could not finish "
+                "installing: Slack's API did not answer. Nothing was installed. Reload this "
+                "page in a moment to try again, or <a href=\"" + flow.install_path +
+                "\">start the installation again</a>.</p></body></html>"))
 
     async def health(request: web.Request) -> web.StreamResponse:
         # A replica whose dispatcher or follower has died still answers commands, but its

@@ -53,6 +53,13 @@ class Installations:
                             [state, now + lifetime])
         return state
 
+    def restore_state(self, state: str, lifetime: float) -> None:
+        """Give back a state whose callback could not finish (Slack unreachable), so the
+        same callback can be tried again while it lasts."""
+        if state and len(state) <= 200:
+            self.db.execute("INSERT INTO oauth_states (state, expires_at) VALUES (?, ?) "
+                            "ON CONFLICT (state) DO NOTHING", [state, time.time() + lifetime])
+
     def consume_state(self, state: str) -> bool:
         """True once for a state that was issued and has not expired."""
         self.db.execute("DELETE FROM oauth_states WHERE expires_at < ?", [time.time()])
