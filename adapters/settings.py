@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     # Learned aliases: this many people in one workspace pick the same did-you-mean choice after
     # typing the same words; learned everywhere once that happened in this many workspaces.
     learn_users: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_USERS")
-    learn_workspaces: int = Field(default=2, ge=1, le=1000, alias="SHIPBOT_LEARN_WORKSPACES")
+    learn_workspaces: int = Field(default=3, ge=1, le=1000, alias="SHIPBOT_LEARN_WORKSPACES")
+    learn_people: int = Field(default=10, ge=1, le=100000, alias="SHIPBOT_LEARN_PEOPLE")
     # Seconds the dispatcher waits when nothing is due: finite and bounded (inf stopped it for
     # good while /healthz said all was well; 0, negatives and nan spun a core).
     dispatch_poll_seconds: float = Field(default=2.0, ge=0.05, le=3600, allow_inf_nan=False,

@@ -1,9 +1,11 @@
 """Aliases learned from did-you-mean picks: what people typed, and the tool they then chose.
 
 When `users` different people in one workspace pick the same tool after typing the same words,
-those words become an alias there; once that has happened in `workspaces` workspaces, it is an
-alias everywhere. A learned alias is consulted only after every published name and alias, so it
-never overrides one. Picks are kept (one per person and words, the latest), and learned aliases
+those words become an alias there; once that has happened in `workspaces` workspaces, taught by
+at least `people` people in all (each counted once per workspace: Slack's user ids repeat across
+workspaces; a Discord id is one person everywhere), it is an alias everywhere, except in a
+workspace where someone picked another tool for those words: there people are still asked. A
+learned alias is consulted only after every published name and alias, so it never overrides one. Picks are kept (one per person and words, the latest), and learned aliases
 are worked out from them, so removing one is deleting its picks and remembering not to relearn.
 """
 
@@ -45,10 +47,12 @@ def words_key(typed: str) -> str:
 class LearnedAliases:
     """Learned aliases over the store's pick tables, cached until a pick or removal changes them."""
 
-    def __init__(self, store: Store, users: int = 3, workspaces: int = 2) -> None:
+    def __init__(self, store: Store, users: int = 3, workspaces: int = 3,
+                 people: int | None = None) -> None:
         self.store = store
         self.users = max(1, users)
         self.workspaces = max(1, workspaces)
+        self.people = max(self.users * self.workspaces, people or 0)
         # Worked out again when any process records a pick or removes an alias.
         self._learned = Versioned(self._work_out)
 
@@ -62,13 +66,16 @@ class LearnedAliases:
 
     def mapping(self, platform: str, workspace: str) -> dict[str, str]:
         """Learned words -> tool id for one workspace: its own, then those learned everywhere."""
-        _, maps = self._learned.get(self.store.picks.version())
+        _, maps, dissent = self._learned.get(self.store.picks.version())
         local = maps.get((platform, workspace), {})
-        return {**maps.get(GLOBAL, {}), **local}
+        disagree = dissent.get((platform, workspace), {})
+        everywhere = {w: t for w, t in maps.get(GLOBAL, {}).items()
+                      if disagree.get(w, {t}) == {t}}  # someone here picked another tool: ask
+        return {**everywhere, **local}
 
     def all(self) -> list[LearnedAlias]:
         """Every learned alias, everywhere first."""
-        aliases, _ = self._learned.get(self.store.picks.version())
+        aliases, _, _ = self._learned.get(self.store.picks.version())
         return list(aliases)
 
     def remove(self, typed: str, tool_id: str | None, by: str) -> int:
@@ -80,16 +87,22 @@ class LearnedAliases:
             self.store.picks.remove(words, sorted({a.tool_id for a in gone}), by)
         return len(gone)
 
-    def _work_out(self) -> tuple[list[LearnedAlias], dict[tuple[str, str], dict[str, str]]]:
-        """Every learned alias from the stored picks, and the words -> tool map per scope."""
+    def _work_out(self) -> tuple[list[LearnedAlias], dict[tuple[str, str], dict[str, str]],
+                                 dict[tuple[str, str], dict[str, set[str]]]]:
+        """Every learned alias from the stored picks, the words -> tool map per scope, and
+        the tools each workspace's people picked for each words (to see who disagrees)."""
+        picked: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(dict)
+        groups = self.store.picks.agreed(1)
+        for platform, workspace, words, tool, _, _ in groups:
+            picked[platform, workspace].setdefault(words, set()).add(tool)
         aliases = self._decide([
             LearnedAlias(platform, workspace, words, typed, tool, tuple(users))
-            for platform, workspace, words, tool, typed, users
-            in self.store.picks.agreed(self.users)])
+            for platform, workspace, words, tool, typed, users in groups
+            if len(users) >= self.users])
         maps: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         for alias in aliases:
             maps[alias.platform, alias.workspace][alias.words] = alias.tool_id
-        return aliases, maps
+        return aliases, maps, picked
 
     def _decide(self, local: list[LearnedAlias]) -> list[LearnedAlias]:
         """Keep one tool per words in each workspace (the most teachers; a tie teaches nothing),
@@ -105,13 +118,21 @@ class LearnedAliases:
         everywhere = []
         for words, counts in places.items():
             (tool, count), *rest = counts.most_common(2) + [("", 0)]
-            if count >= self.workspaces and count > rest[0][1]:
-                teachers = sorted({t for a in learned if a.words == words and a.tool_id == tool
-                                   for t in a.teachers})
+            if count < self.workspaces or count <= rest[0][1]:
+                continue
+            teachers = sorted({_person(a.platform, a.workspace, t) for a in learned
+                               if a.words == words and a.tool_id == tool for t in a.teachers})
+            if len(teachers) >= self.people:
                 typed = next(a.typed for a in learned if a.words == words)
                 everywhere.append(LearnedAlias(*GLOBAL, words, typed, tool, tuple(teachers)))
         return sorted(everywhere, key=lambda a: a.words) + sorted(
             learned, key=lambda a: (a.platform, a.workspace, a.words))
+
+
+def _person(platform: str, workspace: str, user: str) -> str:
+    """One person, as evidence: a Discord id is the same person in every server; a Slack
+    user id is only unique within its workspace."""
+    return f"{platform}:{user}" if platform == "discord" else f"{platform}:{workspace}:{user}"
 
 
 def _clear_winner(group: list[LearnedAlias], weight: object) -> LearnedAlias | None:

@@ -27,5 +27,6 @@ def open_bot(path: str | Path, settings: Settings | None = None) -> ShipBot:
     store = open_store(path)
     if settings is None:
         return ShipBot(store)
-    return ShipBot(store, LearnedAliases(store, settings.learn_users, settings.learn_workspaces),
+    return ShipBot(store, LearnedAliases(store, settings.learn_users, settings.learn_workspaces,
+                                         settings.learn_people),
                    stale_days=settings.stale_days, digest_when=str(settings.digest_time()))

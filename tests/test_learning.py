@@ -130,3 +130,29 @@ def test_console_takes_a_number_for_a_did_you_mean_choice(tmp_path: Path) -> Non
     assert "Claude 4 API vs Azure AI Foundry" in result.output
     assert "I don't know the command `1`" in result.output  # a number only picks right after
     assert 1 == Store.open(db).db.execute("SELECT COUNT(*) FROM alias_picks").fetchone()[0]
+
+
+def test_evidence_everywhere_counts_people_per_workspace_and_a_dissenter_is_asked(
+        tmp_path: Path) -> None:
+    """#16, names a few accounts can steer: the same bare user ids in several workspaces are
+    several people on Slack but must still reach the people threshold; a workspace where
+    someone picked another tool keeps seeing the question."""
+    store = Store.open(tmp_path / "learn.db")
+    store.catalog.import_bundle(Bundle.model_validate_json(
+        (DATA / "catalog_real.json").read_text(encoding="utf-8")))
+    bot = ShipBot(store, LearnedAliases(store, users=2, workspaces=2, people=6))
+    for workspace in ("T1", "T2"):  # 2 workspaces x 2 people: not enough people yet
+        for user in ("U1", "U2"):
+            bot.learned.record_pick("slack", workspace, user, "llama 4", "llama-4-maverick")
+    assert "everywhere" not in [a.scope for a in bot.learned.all()]
+    assert "did_you_mean" == bot.handle("verdict llama 4", _ctx("U7", "T7")).kind
+    for user in ("U1", "U2"):  # the same ids in a third workspace are two more people
+        bot.learned.record_pick("slack", "T3", user, "llama 4", "llama-4-maverick")
+    [everywhere] = [a for a in bot.learned.all() if a.scope == "everywhere"]
+    assert 6 == len(everywhere.teachers)
+    assert "slack:T3:U1" in everywhere.teachers
+    assert ["llama-4-maverick"] == bot.handle("verdict llama 4", _ctx("U7", "T7")).tool_ids
+    # In T8 someone chose Scout for those words: T8 still gets the question.
+    bot.learned.record_pick("slack", "T8", "U1", "llama 4", "llama-4-scout")
+    assert "did_you_mean" == bot.handle("verdict llama 4", _ctx("U2", "T8")).kind
+    assert ["llama-4-maverick"] == bot.handle("verdict llama 4", _ctx("U7", "T7")).tool_ids
