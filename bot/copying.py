@@ -31,25 +31,31 @@ def copy_store(source: Store, target: Store) -> dict[str, int]:
     if taken and not only_catalog:
         raise StoreError(f"{target.path} already holds data ({', '.join(taken)}); copy into a "
                          "new, empty database")
-    with target.transaction():
-        # A target that only holds the bundled data (a first `stats` loaded it) is as good as
-        # empty: the source has those tools too, so they are replaced by the source's rows.
-        for table in reversed(CATALOG if taken else ()):
-            target.db.execute(f"DELETE FROM {table}")
-        for table in TABLES:
-            _copy_table(source, target, table)
-        for table in NUMBERED:
-            target.db.continue_numbering(table, "id")
-        # The need index is derived from the tools: rebuilt, not copied (PostgreSQL's has a
-        # generated column, SQLite's a trigger-fed FTS table).
-        target.db.execute("DELETE FROM tool_search")
-        target.needs.index_all()
-    counts = {t: count_rows(source, t) for t in TABLES}
-    copied = {t: count_rows(target, t) for t in TABLES}
-    if copied != counts:
-        wrong = [f"{t}: {counts[t]} -> {copied[t]}" for t in TABLES if counts[t] != copied[t]]
-        raise StoreError("the copy does not match the source: " + "; ".join(wrong))
-    target.catalog.forget()
+    # One snapshot of the source (a store being written stays consistent: no row without
+    # the rows it points at) and one transaction on the target, which a failure anywhere,
+    # the final count check included, rolls back: the target is left as it was.
+    try:
+        with source.db.snapshot(), target.transaction():
+            # A target that only holds the bundled data (a first `stats` loaded it) is as good
+            # as empty: the source has those tools too, so they are replaced by its rows.
+            for table in reversed(CATALOG if taken else ()):
+                target.db.execute(f"DELETE FROM {table}")
+            for table in TABLES:
+                _copy_table(source, target, table)
+            for table in NUMBERED:
+                target.db.continue_numbering(table, "id")
+            # The need index is derived from the tools: rebuilt, not copied (PostgreSQL's has
+            # a generated column, SQLite's a trigger-fed FTS table).
+            target.db.execute("DELETE FROM tool_search")
+            target.needs.index_all()
+            counts = {t: count_rows(source, t) for t in TABLES}
+            copied = {t: count_rows(target, t) for t in TABLES}
+            if copied != counts:
+                wrong = [f"{t}: {counts[t]} -> {copied[t]}" for t in TABLES
+                         if counts[t] != copied[t]]
+                raise StoreError("the copy does not match the source: " + "; ".join(wrong))
+    finally:
+        target.catalog.forget()
     return counts
 
 

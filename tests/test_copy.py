@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from bot.copying import TABLES, count_rows
 from bot.models import Context
-from bot.store import CardRef, Store
+from bot.store import CardRef, Store, StoreError
 from shipbot.bootstrap import open_bot
 from shipbot.cli import cli
 from tests.conftest import AZURE, CLAUDE, dump
@@ -73,3 +75,57 @@ def test_copy_onto_a_store_holding_only_the_bundled_data(tmp_path: Path,
         assert dump(source) == dump(copied)
     finally:
         copied.close()
+
+
+def test_copy_of_a_store_being_written_is_one_consistent_snapshot(
+        tmp_path: Path, db_target: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """#16: a subscription and its delivery written while the copy runs (after subscriptions
+    were copied, before deliveries) are either both in the copy or neither: no dangling row,
+    no foreign-key traceback, and the counts match the snapshot."""
+    from bot import copying
+
+    source = _busy_source(tmp_path / "source.db")
+    copy_table = copying._copy_table
+    wrote: list[int] = []
+
+    def meanwhile(src: Store, dst: Store, table: str) -> None:
+        copy_table(src, dst, table)
+        if table == "subscriptions" and not wrote:
+            def write() -> None:  # another process's write, on a connection of its own
+                other = Store.open(source.location)
+                sub, _ = other.subscriptions.add("slack", "T1", "C-NEW", "{}", "everything", "U")
+                wrote.append(other.outbox.queue("late", [CLAUDE], "{}", [sub.id]))
+                other.close()
+            thread = threading.Thread(target=write)
+            thread.start()
+            thread.join(30)
+
+    monkeypatch.setattr(copying, "_copy_table", meanwhile)
+    target = Store.open(db_target)
+    try:
+        counts = copying.copy_store(source, target)
+        assert wrote, "the write during the copy did not happen"
+        assert 1 == counts["subscriptions"] and 1 == counts["deliveries"]
+        orphans = target.db.execute(
+            "SELECT COUNT(*) FROM deliveries d WHERE d.subscription_id IS NOT NULL AND NOT "
+            "EXISTS (SELECT 1 FROM subscriptions s WHERE s.id = d.subscription_id)").rows[0][0]
+        assert 0 == orphans
+        assert 2 == count_rows(source, "subscriptions")  # the source has it; the copy, as of before
+    finally:
+        target.close()
+
+
+def test_a_failed_copy_leaves_the_target_as_it_was(tmp_path: Path, db_target: str,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import copying
+
+    source = _busy_source(tmp_path / "source.db")
+    monkeypatch.setattr(copying, "count_rows", lambda store, table: 7 if store is source else 0)
+    target = Store.open(db_target)
+    try:
+        with pytest.raises(StoreError, match="does not match"):
+            copying.copy_store(source, target)
+        assert 0 == target.db.execute("SELECT COUNT(*) FROM votes").rows[0][0]
+        assert 0 == target.db.execute("SELECT COUNT(*) FROM subscriptions").rows[0][0]
+    finally:
+        target.close()

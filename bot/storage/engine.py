@@ -83,6 +83,13 @@ class Engine(ABC):
     def transaction(self) -> Iterator[Engine]:
         """All-or-nothing work that reads then writes; nests as a savepoint."""
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Engine]:
+        """Reads that all see the database as of one moment (a copy of a store being written),
+        without holding off writers."""
+        raise NotImplementedError
+        yield self  # pragma: no cover
+
     @property
     def versions(self) -> dict[str, int] | None:
         """This thread's reading of the meta counters, while a command holds one."""
@@ -197,6 +204,18 @@ class SqliteEngine(Engine):
     def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         """sqlite3's executemany."""
         self.db.conn.executemany(sql, (list(r) for r in rows))
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Engine]:
+        """A deferred read transaction: in WAL mode its first read fixes what every later
+        read sees, while writers go on."""
+        conn = self.db.conn
+        conn.execute("BEGIN")
+        try:
+            conn.execute("SELECT COUNT(*) FROM meta").fetchone()  # the snapshot starts here
+            yield self
+        finally:
+            conn.execute("ROLLBACK")
 
     @contextmanager
     def transaction(self) -> Iterator[Engine]:
@@ -347,6 +366,24 @@ class PostgresEngine(Engine):
                     yield self
             finally:
                 self._local.conn, self._local.depth = None, 0
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Engine]:
+        """A REPEATABLE READ, READ ONLY transaction on one pooled connection: every read sees
+        the database as of its first."""
+        import psycopg
+
+        with self.pool.connection() as pooled:
+            pooled.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            pooled.read_only = True
+            self._local.conn, self._local.depth = pooled, 1
+            try:
+                with pooled.transaction():
+                    yield self
+            finally:
+                self._local.conn, self._local.depth = None, 0
+                pooled.isolation_level = None
+                pooled.read_only = None
 
     def schema_version(self) -> int:
         """The number in the schema_version table (created on first use)."""
