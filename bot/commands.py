@@ -22,7 +22,7 @@ from bot.learned import LearnedAliases
 from bot.matching import NameIndex
 from bot.models import Context
 from bot.names import printable
-from bot.store import Store
+from bot.store import Store, store_failure
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,12 @@ class ShipBot:
                 if card.votable and not card.ephemeral:
                     card = self.cards.for_channel(card, ctx.platform, ctx.workspace, ctx.channel)
                 return card
-        except Exception:  # one bad command must never take the bot down
+        except Exception as exc:  # one bad command must never take the bot down
+            reason = store_failure(exc)
+            if reason is not None:  # the store, not the code: one line, no traceback
+                log.error("command failed: %s", reason)
+                return error_card(f"I can't use my database right now: {reason}.",
+                                  "Try again in a moment; nothing was changed.")
             log.exception("command failed: %r", getattr(command, "__name__", command))
             return error_card("Something went wrong on my side; it has been logged.",
                               "Try again, or type `help`.")

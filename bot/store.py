@@ -21,7 +21,7 @@ from bot.storage.cards import CardMessages, CardRef
 from bot.storage.catalog import Catalog, ImportResult
 from bot.storage.clock import utcnow
 from bot.storage.decisions import ChannelDecision, Decisions
-from bot.storage.engine import Engine, StoreError, is_url, open_engine
+from bot.storage.engine import Engine, StoreError, is_url, open_engine, store_failure
 from bot.storage.installations import Installations
 from bot.storage.migrations import MIGRATIONS, migrate
 from bot.storage.needs import NeedIndex, ensure_fts
@@ -34,8 +34,7 @@ from bot.storage.votes import Votes
 from bot.storage.watches import Watches
 
 __all__ = ["SCHEMA_VERSION", "CardRef", "ChannelDecision", "ImportResult", "Store",
-           "StoreError",
-           "utcnow"]
+           "StoreError", "store_failure", "utcnow"]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

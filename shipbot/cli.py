@@ -18,7 +18,7 @@ from bot.commands import ShipBot
 from bot.importer import ImportFileError, import_files
 from bot.models import Bundle
 from bot.render_text import render_text
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, store_failure
 from shipbot.bootstrap import open_bot, open_store
 
 EXIT_NOT_FOUND = 1
@@ -482,5 +482,13 @@ def invite_url(env: Env, application_id: int | None) -> None:
 
 
 def main() -> None:
-    """Entry point of the `shipbot` console script."""
-    cli(prog_name="shipbot")
+    """Entry point of the `shipbot` console script. A store that cannot work (read-only,
+    locked, full, unreachable) is one line naming the cause, not a traceback."""
+    try:
+        cli(prog_name="shipbot")
+    except Exception as exc:
+        reason = store_failure(exc)
+        if reason is None:
+            raise
+        click.echo(f"Error: {reason}; nothing was changed.", err=True)
+        sys.exit(1)

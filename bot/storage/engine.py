@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,9 @@ import sqlite_utils
 
 Params = Sequence[Any]
 _MIGRATION_LOCK = 7_215_001  # PostgreSQL advisory lock id: one replica migrates at a time
+
+
+BUSY_SECONDS = 30.0  # how long SQLite waits for another process's write lock
 
 
 class StoreError(Exception):
@@ -173,7 +176,7 @@ class SqliteEngine(Engine):
         if db is None:
             try:
                 # isolation_level=None: statements autocommit unless transaction() says BEGIN.
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None,
                                        check_same_thread=False)
                 db = sqlite_utils.Database(conn)
                 db.enable_wal()
@@ -235,9 +238,12 @@ class SqliteEngine(Engine):
             try:
                 yield self
             except BaseException:
-                conn.execute(f"ROLLBACK TO {name}" if depth else "ROLLBACK")
-                if depth:
-                    conn.execute(f"RELEASE {name}")
+                # SQLite may already have rolled back (a full disk, an I/O error): then
+                # ROLLBACK fails with "cannot rollback", which must not hide the real error.
+                with suppress(sqlite3.Error):
+                    conn.execute(f"ROLLBACK TO {name}" if depth else "ROLLBACK")
+                    if depth:
+                        conn.execute(f"RELEASE {name}")
                 raise
             else:
                 conn.execute(f"RELEASE {name}" if depth else "COMMIT")
@@ -458,6 +464,38 @@ def _secrets_of(url: str) -> set[str]:
     except Exception:  # an unparseable URL: the raw parts above are all there is
         pass
     return {f for f in found if f}
+
+
+# What SQLite and PostgreSQL say when the store itself cannot work, and what that means.
+_CAUSES = (("readonly database", "the database is read-only: check the permissions of the "
+                                 "file and its folder, or the database user's rights"),
+           ("read-only transaction", "the database is read-only for this user"),
+           ("permission denied", "the database user may not write here"),
+           ("database is locked", "the database is locked by another process (a long import "
+                                  "or copy?); try again when it has finished"),
+           ("disk is full", "the disk holding the database is full"),
+           ("no space left", "the disk holding the database is full"),
+           ("disk i/o error", "the disk holding the database failed to read or write"),
+           ("unable to open database", "the database file cannot be opened"),
+           ("malformed", "the database file is damaged; restore a backup"))
+
+
+def store_failure(exc: BaseException) -> str | None:
+    """One line naming why the store failed, for a database error that is about the store
+    itself (read-only, locked, full, unreachable); None for anything else (a bug: traceback)."""
+    import psycopg
+
+    if isinstance(exc, StoreError):
+        return str(exc)
+    if not isinstance(exc, sqlite3.Error | psycopg.Error):
+        return None
+    text = str(exc).lower()
+    for needle, meaning in _CAUSES:
+        if needle in text:
+            return meaning
+    if isinstance(exc, psycopg.OperationalError):
+        return "the PostgreSQL server could not be reached or closed the connection"
+    return None
 
 
 def display_url(url: str) -> str:
