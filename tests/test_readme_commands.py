@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Run elsewhere, with fakes on 127.0.0.1: what they would reach here is a server or the web.
 ELSEWHERE = {
     "run": "tests/test_runner.py, test_delivery.py and test_replicas.py start it against fakes",
-    "console": "tests/test_cli.py and test_frictions.py drive it (on a pty too)",
+    "console": "tests/test_cli.py drives it, tests/test_card_truth.py on a pty",
     "sync": "tests/test_sources.py runs a pass against the fake site",
     "--db": "tests/test_copy.py copies into a new SQLite file and a PostgreSQL schema",
 }
