@@ -294,8 +294,10 @@ def aliases_remove(env: Env, words: tuple[str, ...], tool_id: str | None) -> Non
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Slack HTTP mode address.")
-@click.option("--port", default=3000, show_default=True, help="Slack HTTP mode port.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address of Slack's HTTP endpoint and /healthz.")
+@click.option("--port", default=3000, show_default=True,
+              help="Port of Slack's HTTP endpoint and /healthz (every mode serves /healthz).")
 @click.option("--rate", default=5.0, show_default=True, help="Delivery posts per second per platform.")
 @pass_env
 def run(env: Env, host: str, port: int, rate: float) -> None:

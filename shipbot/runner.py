@@ -67,6 +67,8 @@ async def _serve(bot: ShipBot, settings: Settings, host: str, port: int, rate: f
         if discord_on:
             closers += _start_discord(bot, settings, rate, stopping, failure, background)
         closers.append(_start_following(bot, settings, stopping, background))
+        if not slack_on or settings.slack_app_token:  # no Slack endpoint: /healthz alone
+            closers.append(await _start_health(background, host, port))
         await stopping.wait()
     finally:
         stopping.set()
@@ -179,6 +181,20 @@ def _start_following(bot: ShipBot, settings: Settings, stopping: asyncio.Event,
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     return stop_following
+
+
+async def _start_health(background: list[asyncio.Task[object]], host: str,
+                        port: int) -> Callable[[], Awaitable[object]]:
+    """GET /healthz on --host/--port when no Slack HTTP endpoint serves it (a Discord-only or
+    Socket Mode replica), so a container's health check fits every mode."""
+    from shipbot.health import serve_health
+
+    try:
+        runner, bound = await serve_health(background, host, port)
+    except OSError as exc:
+        raise CannotStart(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    log.info("health: listening on http://%s:%d/healthz", host, bound)
+    return runner.cleanup
 
 
 def _reason(exc: BaseException) -> str:
