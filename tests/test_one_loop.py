@@ -4,6 +4,7 @@ the loop, and a platform call that never answers holds up no other answer or del
 from __future__ import annotations
 
 import ast
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,36 @@ def test_idle_and_half_sent_connections_are_bounded_and_closed(
         loop.call(serving.cleanup())
         loop.call(adapter.close())
         loop.stop()
+
+
+def test_healthz_fails_once_a_background_task_has_stopped(fake: FakeSlack, bot: ShipBot) -> None:
+    """#16: a dispatcher that died (e.g. SHIPBOT_DISPATCH_POLL=inf once did) must not leave
+    /healthz saying 200: the orchestrator restarts the replica."""
+    import urllib.error
+    import urllib.request
+
+    async def dispatcher_that_dies() -> None:
+        raise RuntimeError("the dispatcher stopped")
+
+    async def running() -> asyncio.Task[None]:
+        return asyncio.create_task(asyncio.sleep(3600), name="dispatch-slack")
+
+    with serving(fake, bot) as rig:
+        assert rig.loop is not None
+        url = f"http://127.0.0.1:{rig.port}/healthz"
+        alive = rig.loop.call(running())
+        rig.adapter.background.append(alive)
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            assert 200 == answer.status
+        async def start_dying() -> asyncio.Task[None]:
+            return asyncio.create_task(dispatcher_that_dies(), name="sources")
+        dying = rig.loop.call(start_dying())
+        rig.adapter.background.append(dying)
+        assert fake.wait_for(lambda: dying.done())
+        try:
+            urllib.request.urlopen(url, timeout=5)
+            raise AssertionError("healthz should fail")
+        except urllib.error.HTTPError as failed:
+            assert 503 == failed.code
+            assert "stopped: sources" == failed.read().decode()
+        rig.loop.loop.call_soon_threadsafe(alive.cancel)
