@@ -196,9 +196,20 @@ def test_socket_mode_round_trip(fake: FakeSlack, bot: ShipBot) -> None:
         loop.stop()
 
 
+def _install_page(base: str) -> tuple[str, str, str]:
+    """GET /slack/install as a browser: the state in its link, the cookie it set, the page."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
+        html = page.read().decode()
+        cookie = page.headers["Set-Cookie"].split(";")[0]
+    state = re.search(r"state=([\w-]+)", html).group(1)  # type: ignore[union-attr]
+    return state, cookie, html
+
+
 def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
                                                 tmp_path: Path) -> None:
-    import re
     import urllib.request
 
     from adapters.settings import Settings
@@ -208,10 +219,7 @@ def test_oauth_install_serves_another_workspace(fake: FakeSlack, bot: ShipBot,
                         slack_api_url=f"{fake.url}/api/")
     with serving(fake, bot, settings) as rig:
         base = f"http://127.0.0.1:{rig.port}"
-        with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
-            html = page.read().decode()
-            cookie = page.headers["Set-Cookie"].split(";")[0]
-        state = re.search(r"state=([\w-]+)", html).group(1)  # type: ignore[union-attr]
+        state, cookie, html = _install_page(base)
         assert "client_id=111.222" in html
         callback = urllib.request.Request(f"{base}/slack/oauth_redirect?code=c0de&state={state}",
                                           headers={"Cookie": cookie})
@@ -376,7 +384,6 @@ def test_signed_but_malformed_bodies_get_400_and_change_nothing(rig: SlackRig, s
 def test_oauth_callback_when_slack_cannot_be_reached(fake: FakeSlack, bot: ShipBot) -> None:
     """#16: not a raw 500; nothing is installed, and the state is given back so the same
     callback can be reloaded once Slack answers again."""
-    import re
     import urllib.error
     import urllib.request
 
@@ -387,10 +394,7 @@ def test_oauth_callback_when_slack_cannot_be_reached(fake: FakeSlack, bot: ShipB
                         slack_api_url="http://127.0.0.1:9/api/")  # nothing listens there
     with serving(fake, bot, settings) as rig:
         base = f"http://127.0.0.1:{rig.port}"
-        with urllib.request.urlopen(f"{base}/slack/install", timeout=10) as page:
-            html = page.read().decode()
-            cookie = page.headers["Set-Cookie"].split(";")[0]
-        state = re.search(r"state=([\w-]+)", html).group(1)  # type: ignore[union-attr]
+        state, cookie, _ = _install_page(base)
         callback = urllib.request.Request(f"{base}/slack/oauth_redirect?code=c0de&state={state}",
                                           headers={"Cookie": cookie})
         try:

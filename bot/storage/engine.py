@@ -365,13 +365,8 @@ class PostgresEngine(Engine):
             finally:
                 self._local.depth = depth
             return
-        with self.pool.connection() as pooled:
-            self._local.conn, self._local.depth = pooled, 1
-            try:
-                with pooled.transaction():
-                    yield self
-            finally:
-                self._local.conn, self._local.depth = None, 0
+        with self.pool.connection() as pooled, self._holding(pooled):
+            yield self
 
     @contextmanager
     def snapshot(self) -> Iterator[Engine]:
@@ -382,14 +377,21 @@ class PostgresEngine(Engine):
         with self.pool.connection() as pooled:
             pooled.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             pooled.read_only = True
-            self._local.conn, self._local.depth = pooled, 1
             try:
-                with pooled.transaction():
+                with self._holding(pooled):
                     yield self
             finally:
-                self._local.conn, self._local.depth = None, 0
-                pooled.isolation_level = None
-                pooled.read_only = None
+                pooled.isolation_level = pooled.read_only = None
+
+    @contextmanager
+    def _holding(self, pooled: Any) -> Iterator[Engine]:
+        """This thread's statements go to `pooled`, in one transaction, until the block ends."""
+        self._local.conn, self._local.depth = pooled, 1
+        try:
+            with pooled.transaction():
+                yield self
+        finally:
+            self._local.conn, self._local.depth = None, 0
 
     def schema_version(self) -> int:
         """The number in the schema_version table (created on first use)."""
