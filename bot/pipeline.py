@@ -6,15 +6,17 @@ that is written once, here, and runs on the replica's one event loop. Store work
 loop's default executor: the replica's one bounded store pool (shipbot.runner), because the
 store's engines are synchronous (sqlite3, and psycopg's pool shared with the CLI).
 
-Votes that arrive together share one transaction (group commit): each is recorded in a
-savepoint of its own (one bad vote is logged and skipped, the rest commit), and each
-caller's await returns only after that transaction has committed, so an adapter that acks
-after `vote()` never acks a vote the store does not hold.
+Votes that arrive together share one transaction (group commit, bot.grouped): each is
+recorded in a savepoint of its own (one that fails is not acknowledged, the rest commit), and
+each caller's await returns only after that transaction has committed, so an adapter that
+acks after `vote()` never acks a vote the store does not hold. The records of posted cards go
+through the same writer (`remember`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Hashable
@@ -26,11 +28,11 @@ from bot.cards import Card
 from bot.coalesce import Coalescer
 from bot.commands import ShipBot
 from bot.dispatch import Poster
+from bot.grouped import GroupWriter
 from bot.models import Context
 from bot.store import CardRef
 
 log = logging.getLogger(__name__)
-MAX_GROUP = 200  # votes in one transaction at most
 MAX_PEOPLE = 100_000  # voters' bot flags remembered in memory per platform
 Outcome = Literal["unknown", "unchanged", "changed"]
 Recorded = tuple[CardRef, bool] | None  # a vote's card and whether it changed; None: not ours
@@ -76,8 +78,7 @@ class CardPipeline:
         self.platform = platform
         self.name = platform.platform
         self.refresher = Coalescer(refresh_delay, self._refresh, edit_timeout)
-        self._queue: list[tuple[VoteEvent, bool | None, asyncio.Future[Recorded]]] = []
-        self._flushing: asyncio.Task[None] | None = None
+        self.writes = GroupWriter(bot.store, self.name)  # votes and posted cards' records
         self._bots: dict[tuple[str, str], bool] = {}
 
     # ---- votes ---------------------------------------------------------------------------
@@ -106,11 +107,9 @@ class CardPipeline:
                     await asyncio.to_thread(self.bot.store.people.remember, self.name,
                                             event.workspace, event.user, learned)
                 return "unchanged"  # bots' reactions are not votes
-        future: asyncio.Future[Recorded] = asyncio.get_running_loop().create_future()
-        self._queue.append((event, learned, future))
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush(), name=f"{self.name}-votes")
-        recorded = await future
+        recorded = await self.writes.write(
+            functools.partial(self._record_new, event, learned),
+            f"vote on {event.channel}/{event.message_id}")
         if recorded is None:
             return "unknown"
         ref, changed = recorded
@@ -150,47 +149,11 @@ class CardPipeline:
         self._note(workspace, user, bot)
         return bot
 
-    async def _flush(self) -> None:
-        """Write what is queued, a group per transaction, until the queue is empty; votes
-        arriving while a group is written form the next group."""
-        await asyncio.sleep(0)  # let the votes of this loop iteration join the first group
-        while self._queue:
-            group, self._queue = self._queue[:MAX_GROUP], self._queue[MAX_GROUP:]
-            try:
-                outcomes = await asyncio.to_thread(self._record_group,
-                                                   [(e, learned) for e, learned, _ in group])
-            except Exception as exc:  # the transaction failed: none of the group is stored
-                for _, _, future in group:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, _, future), outcome in zip(group, outcomes, strict=True):
-                if future.done():
-                    continue
-                if isinstance(outcome, Exception):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
-
-    def _record_group(self, events: list[tuple[VoteEvent, bool | None]]
-                      ) -> list[Recorded | Exception]:
-        """On the store pool: every event in one transaction, each in a savepoint. An event
-        that fails changed nothing and is given its error (its caller does not ack it, so the
-        platform sends it again); the rest commit."""
-        outcomes: list[Recorded | Exception] = []
-        with self.bot.store.transaction():
-            for event, learned in events:
-                try:
-                    with self.bot.store.transaction():
-                        if learned is not None:  # what the platform said of a new voter
-                            self.bot.store.people.remember(self.name, event.workspace,
-                                                           event.user, learned)
-                        outcomes.append(self._record(event))
-                except Exception as exc:
-                    log.exception("%s: vote on %s/%s not stored", self.name, event.channel,
-                                  event.message_id)
-                    outcomes.append(exc)
-        return outcomes
+    def _record_new(self, event: VoteEvent, learned: bool | None) -> Recorded:
+        """In a group's transaction: what the platform said of a new voter, then the vote."""
+        if learned is not None:
+            self.bot.store.people.remember(self.name, event.workspace, event.user, learned)
+        return self._record(event)
 
     def _record(self, event: VoteEvent) -> Recorded:
         """One vote: its card and whether a vote changed; None if the card is not ours."""
@@ -210,6 +173,11 @@ class CardPipeline:
         return ref, changed
 
     # ---- refreshes -----------------------------------------------------------------------
+
+    async def remember(self, ref: CardRef) -> None:
+        """Keep what a posted card shows (votes on it count from then on), in the next group."""
+        await self.writes.write(functools.partial(self.bot.store.cards.remember_card, ref),
+                                f"record of card {ref.channel}/{ref.message_id}")
 
     def touch(self, ref: CardRef) -> None:
         """A card's counts changed: edit it soon (a burst of votes becomes one edit)."""

@@ -20,6 +20,20 @@ if TYPE_CHECKING:
 Parser = Callable[["ShipBot", str, Context], Card]
 
 
+# Commands that only read the store (and the need path, for words that are no command).
+READ_ONLY = frozenset({"compare", "vs", "verdict", "reviews", "search", "top", "help",
+                       "subscriptions", "watching", "decisions", *NEED_WORDS})
+
+
+def reads_only(text: str) -> bool:
+    """Whether a command line only reads the store (an adapter may run it on its loop where
+    reads never wait: SQLite in WAL mode)."""
+    words = text.strip().lstrip("/").lower().split()
+    if words[:1] == ["shipbot"]:
+        words = words[1:]
+    return not words or words[0] in READ_ONLY or words[0] not in PARSERS
+
+
 def run(core: ShipBot, text: str, ctx: Context) -> Card:
     """Parse one command line and run it."""
     words = text.strip().lstrip("/").split(None, 1)

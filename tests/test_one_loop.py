@@ -171,3 +171,42 @@ def test_healthz_fails_once_a_background_task_has_stopped(fake: FakeSlack, bot: 
             assert 503 == failed.code
             assert "stopped: sources" == failed.read().decode()
         rig.loop.loop.call_soon_threadsafe(alive.cancel)
+
+
+def test_only_commands_that_never_write_are_read_only() -> None:
+    """Read-only commands may run on the loop where reads never wait (SQLite in WAL mode);
+    every command that writes goes to the store pool."""
+    from bot.textcommands import PARSERS, READ_ONLY, reads_only
+
+    writes = {"vote", "subscribe", "unsubscribe", "watch", "unwatch", "decide", "undecide"}
+    assert writes.isdisjoint(READ_ONLY)
+    assert set(PARSERS) - READ_ONLY == writes | {"shipbot"}
+    for text in ("compare claude azure", "/verdict azure", "shipbot top", "which voice api",
+                 "voice api for agents", ""):
+        assert reads_only(text), text
+    for text in ("vote claude ship", "shipbot subscribe weekly", "/decide claude"):
+        assert not reads_only(text), text
+
+
+def test_writes_that_arrive_together_share_one_transaction(store: Store) -> None:
+    """Group commit: one failing write is given its error and changes nothing; the others
+    commit, each caller resumes after the commit."""
+    from bot.grouped import GroupWriter
+    from bot.store import CardRef
+
+    def bad() -> None:
+        store.cards.remember_card(CardRef("slack", "T1", "C1", "bad", "compare", (CLAUDE,)))
+        raise ValueError("this write fails after writing")
+
+    async def main() -> list[object]:
+        writer = GroupWriter(store, "test")
+        return await asyncio.gather(*(
+            writer.write(lambda n=n: store.cards.remember_card(
+                CardRef("slack", "T1", "C1", f"{n}.1", "compare", (CLAUDE, AZURE))), "card")
+            for n in range(3)), writer.write(bad, "bad"), return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert [None, None, None] == outcomes[:3]
+    assert isinstance(outcomes[3], ValueError)
+    assert all(store.cards.card_at("slack", "C1", f"{n}.1") for n in range(3))
+    assert store.cards.card_at("slack", "C1", "bad") is None  # its savepoint rolled back

@@ -167,7 +167,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
     async def track_card(self, message: discord.Message, card: Card, ctx: Context,
                          interaction: discord.Interaction | None) -> None:
         """Remember what a posted card shows and add the reactions people vote with."""
-        await asyncio.to_thread(self.core.store.cards.remember_card, CardRef(
+        await self.pipeline.remember(CardRef(
             PLATFORM, ctx.workspace, str(message.channel.id), str(message.id), card.kind,
             tuple(card.tool_ids)))
         emoji = PICK_EMOJI[: len(card.columns)] if card.kind == "compare" \

@@ -138,6 +138,14 @@ class SlackAdapter:
         store pool), never on the event loop."""
         return await asyncio.to_thread(work, *args)
 
+    async def read(self, work: Callable[..., T], *args: Any) -> T:
+        """Core work that only reads the store: on the loop itself where reads never wait
+        (SQLite in WAL mode; a hop to the pool and back cost more CPU than the read, measured:
+        benchmarks/bench_slack.py), else on the store pool like any other."""
+        if self.bot.store.db.reads_wait:
+            return await asyncio.to_thread(work, *args)
+        return work(*args)
+
     def track(self, work: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
         """A lazy listener whose task shutdown waits for (a little), at most MAX_IN_FLIGHT at
         once. bolt passes the arguments the wrapped function names (it reads them through
@@ -203,8 +211,8 @@ class SlackAdapter:
         ts = str(posted["ts"])
         channel = str(posted.get("channel") or channel)  # a user id posts to their DM channel
         if card.votable:
-            ref = CardRef(PLATFORM, workspace, channel, ts, card.kind, tuple(card.tool_ids))
-            await self.run(self.bot.store.cards.remember_card, ref)
+            await self.pipeline.remember(CardRef(PLATFORM, workspace, channel, ts, card.kind,
+                                                 tuple(card.tool_ids)))
         return ts
 
     async def post_card(self, card: Card, workspace: str, channel: str) -> str:

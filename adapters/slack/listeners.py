@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.blocks import render
 from adapters.slack.context import APOLOGY, command_context
 from bot.cards import Choice
+from bot.textcommands import reads_only
 
 if TYPE_CHECKING:
     from adapters.slack.app import SlackAdapter
@@ -37,7 +38,8 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             try:
                 ctx = await adapter.who_manages(command_context(body), client)
                 text = f"{prefix} {body.get('text', '')}".strip()
-                card = await adapter.run(bot.handle, text, ctx)
+                answer_with = adapter.read if reads_only(text) else adapter.run
+                card = await answer_with(bot.handle, text, ctx)
                 await adapter.answer(card, ctx, respond, client)
             except Exception:
                 log.exception("slash command failed")
@@ -75,7 +77,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
             return
         try:
-            blocks, text = render(await adapter.run(bot.reviews_ids, ids))
+            blocks, text = render(await adapter.read(bot.reviews_ids, ids))
             await respond(blocks=blocks, text=text, response_type="ephemeral",
                           replace_original=False)
         except Exception:
