@@ -113,16 +113,22 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     # ---- answering -----------------------------------------------------------------------
 
-    async def answer(self, interaction: discord.Interaction, job: Job) -> None:
-        """Run core work for this interaction's person and place off the event loop; defer if
-        it is slow; send the card."""
+    async def answer(self, interaction: discord.Interaction, job: Job,
+                     reads_only: bool = False) -> None:
+        """Run core work for this interaction's person and place, and send the card: on the
+        loop when it only reads and reads never wait (SQLite in WAL mode), else off the loop,
+        deferring the interaction if it is slow."""
         ctx = context_of(interaction)
-        work = asyncio.ensure_future(asyncio.to_thread(job, ctx))
-        done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
-        if not done:
-            await interaction.response.defer(thinking=True)
+        if reads_only and not self.core.store.db.reads_wait:
+            card = job(ctx)
+        else:
+            work = asyncio.ensure_future(asyncio.to_thread(job, ctx))
+            done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
+            if not done:
+                await interaction.response.defer(thinking=True)
+            card = await work
         try:
-            await self.send_card(interaction, await work, ctx)
+            await self.send_card(interaction, card, ctx)
         except discord.Forbidden as exc:
             log.warning("forbidden answering in %s: %s", interaction.channel_id, exc.text)
             await self.tell(interaction, forbidden_text(exc))
