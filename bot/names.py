@@ -7,6 +7,7 @@ names and for what people type, so the forms meet wherever the spellings do.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import sys
@@ -132,19 +133,22 @@ def derive_keys(name: str, short_name: str, aliases: Iterable[str]) -> list[str]
     return out
 
 
-def own_forms(name: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def own_forms(name: str) -> frozenset[str]:
     """The joined forms that are a tool's own name: as written, and without dressing words
-    (`vertex ai` -> `vertex`) unless a product-kind word went with them."""
+    (`vertex ai` -> `vertex`) unless a product-kind word went with them. Cached: every query
+    asks it of the same few names (a profile of answers under load put it near the top)."""
     normal = normalize(name)
     words = normal.split()
     if any(w in PRODUCT_KINDS for w in words):
-        return {compact(normal)} - {""}
+        return frozenset({compact(normal)} - {""})
     return forms(normal)
 
 
-def forms(key: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def forms(key: str) -> frozenset[str]:
     """The joined forms a key matches exactly: as written, and without its filler words."""
-    return {compact(key), compact(content(key))} - {""}
+    return frozenset({compact(key), compact(content(key))} - {""})
 
 
 def model_part(name: str) -> str:
