@@ -85,8 +85,8 @@ class Dispatcher:
     the replica's event loop. Each post is a task of its own: the next starts when it is done
     or after SLOW_POST seconds, whichever is first (at most `concurrency` at once), so one
     channel whose post hangs delays no other by more than that; a hanging post is given up
-    after POST_TIMEOUT, well inside its lease, and retried like any temporary failure. Store work runs on the loop's
-    default executor (the replica's one bounded store pool)."""
+    after POST_TIMEOUT, well inside its lease, and retried like any temporary failure. Store
+    work runs on the loop's default executor (the replica's one bounded store pool)."""
 
     def __init__(self, store: Store, poster: Poster, rate: float = 5.0, batch: int = 50,
                  base_delay: float = BASE_DELAY, clock: Callable[[], float] = time.time,

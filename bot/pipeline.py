@@ -101,7 +101,7 @@ class CardPipeline:
                 if bot is None:
                     bot = learned = await ask(event.user)
                 if bot is not None:
-                    self._remember(event, bot)
+                    self._note(event.workspace, event.user, bot)
             if bot:
                 if learned is not None:
                     await asyncio.to_thread(self.bot.store.people.remember, self.name,
@@ -124,9 +124,6 @@ class CardPipeline:
         if ref is None:
             return None, None
         return ref, store.people.is_bot(self.name, event.workspace, event.user)
-
-    def _remember(self, event: VoteEvent, bot: bool) -> None:
-        self._note(event.workspace, event.user, bot)
 
     def _note(self, workspace: str, user: str, bot: bool) -> None:
         if len(self._bots) >= MAX_PEOPLE:  # a plain bound; the store still has them all

@@ -3,8 +3,9 @@
 Slash commands and did-you-mean buttons are acknowledged at once and answered by bolt's lazy
 listeners (tasks on the loop). Votes (reactions and vote buttons) become the card pipeline's
 VoteEvents (bot.pipeline), written to the store before the acknowledgement, so a vote Slack saw
-acknowledged is stored, and one that was not is sent again by Slack. Store work runs on the
-loop's default executor (the replica's bounded store pool), never on the loop itself.
+acknowledged is stored, and one that was not is sent again by Slack. Store work that can wait
+runs on the loop's default executor (the replica's bounded store pool), never on the loop;
+commands that only read run on the loop where reads never wait (SQLite in WAL mode).
 """
 
 from __future__ import annotations
