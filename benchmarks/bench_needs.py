@@ -25,7 +25,6 @@ from bench_slack import postgres_schema  # noqa: E402
 from synthetic import build_db  # noqa: E402
 
 from bot.commands import ShipBot  # noqa: E402
-from bot.models import Context  # noqa: E402
 from tests.needs_data import labelled  # noqa: E402
 
 VOCABULARY = """voice speech transcription translation agents agent memory retrieval search vector
