@@ -336,11 +336,15 @@ def test_slack_uninstall_forgets_the_workspace(rig: SlackRig, bot: ShipBot) -> N
     _queued_dm_and_post(bot, "slack", "T1", "C1", "U5")
     _queued_dm_and_post(bot, "slack", "T2", "C9", "U9")
     bot.store.installations.save("slack", "T1", '{"bot_token": "xoxb-old"}')
+    for workspace in ("T1", "T2"):  # what Slack said of a voter (bot or not), kept per workspace
+        bot.store.people.remember("slack", workspace, "U5", False)
     body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1",
                        "token": "x", "event_id": "EvUn", "event_time": 1,
                        "event": {"type": "app_uninstalled", "event_ts": "1.0"}})
     assert 200 == rig.send(body, "application/json")[0]
     assert bot.store.installations.get("slack", "T1") is None
+    assert bot.store.people.is_bot("slack", "T1", "U5") is None
+    assert bot.store.people.is_bot("slack", "T2", "U5") is False
     subs = {s.workspace: s for s in bot.store.subscriptions.list()}
     assert not subs["T1"].active and "removed" in subs["T1"].disabled_reason
     assert subs["T2"].active
