@@ -210,3 +210,19 @@ def test_writes_that_arrive_together_share_one_transaction(store: Store) -> None
     assert isinstance(outcomes[3], ValueError)
     assert all(store.cards.card_at("slack", "C1", f"{n}.1") for n in range(3))
     assert store.cards.card_at("slack", "C1", "bad") is None  # its savepoint rolled back
+
+
+def test_what_slack_says_of_a_voter_is_asked_once_for_every_replica(
+        fake: FakeSlack, bot: ShipBot, store: Store) -> None:
+    """#19: users.info (is this voter a bot?) is asked once; the answer is in the store, so
+    another replica (a fresh adapter, empty memory) does not ask again."""
+    with serving(fake, bot) as first:
+        first.command("/compare", "claude vs azure")
+        ts = "1700000001.000100"
+        first.reaction(ts, "a", user="U7")
+    assert 1 == len([c for c in fake.of("users.info") if c.get("user") == "U7"])
+    assert store.people.is_bot("slack", "T1", "U7") is False
+    with serving(fake, bot) as second:  # another replica: its own memory, the same store
+        second.reaction(ts, "b", user="U7", event_ts="1700000099.000100")  # later than the first
+        assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
+    assert 1 == len([c for c in fake.of("users.info") if c.get("user") == "U7"])
