@@ -223,6 +223,6 @@ def test_what_slack_says_of_a_voter_is_asked_once_for_every_replica(
     assert 1 == len([c for c in fake.of("users.info") if c.get("user") == "U7"])
     assert store.people.is_bot("slack", "T1", "U7") is False
     with serving(fake, bot) as second:  # another replica: its own memory, the same store
-        second.reaction(ts, "b", user="U7", event_ts="1700000099.000100")  # later than the first
+        second.reaction(ts, "b", user="U7", event_ts="1700000099.000100", event_id="EvB")
         assert {CLAUDE: (0, 0), AZURE: (1, 0)} == store.votes.community([CLAUDE, AZURE])
     assert 1 == len([c for c in fake.of("users.info") if c.get("user") == "U7"])
