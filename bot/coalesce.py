@@ -47,11 +47,6 @@ class Coalescer:
         except Exception:  # a failed or stuck edit must not stop later ones
             log.exception("card refresh failed for %r", key)
 
-    async def idle(self) -> None:
-        """Wait for flushes already running (tests and shutdown)."""
-        if self._running:
-            await asyncio.wait(set(self._running))
-
     def cancel_all(self) -> None:
         """Drop every pending and running flush (the platform connection is closing)."""
         for handle in self._pending.values():

@@ -56,6 +56,15 @@ class VoteEvent:
     choice: Literal["ship", "skip"] = "ship"  # a button's; its meaning is its column
     event_id: str = ""
 
+    @classmethod
+    def button(cls, workspace: str, channel: str, message_id: str, user: str, position: int,
+               choice: str, at: float) -> VoteEvent:
+        """A press of a card's Ship (or Skip) button in column `position`; anything but
+        "skip" is a ship."""
+        return cls(workspace=workspace, channel=channel, message_id=message_id, user=user,
+                   meaning=position, added=True, at=at, via="button",
+                   choice="skip" if choice == "skip" else "ship")
+
 
 class CardPlatform(Poster, Protocol):
     """What a platform implements for cards (with Poster's post and post_dm)."""
@@ -92,21 +101,16 @@ class CardPipeline:
         platform; its answer is stored (with the vote) for every replica, and asked only
         for someone no replica has asked about, and only on our own cards."""
         learned: bool | None = None
-        if ask is not None:
-            bot = self._bots.get((event.workspace, event.user))
-            if bot is None:
-                ref, bot = await asyncio.to_thread(self._card_and_person, event)
-                if ref is None:
-                    return "unknown"
-                if bot is None:
-                    bot = learned = await ask(event.user)
-                if bot is not None:
-                    self._note(event.workspace, event.user, bot)
-            if bot:
-                if learned is not None:
-                    await asyncio.to_thread(self.bot.store.people.remember, self.name,
-                                            event.workspace, event.user, learned)
-                return "unchanged"  # bots' reactions are not votes
+        if ask is not None and (event.workspace, event.user) not in self._bots:
+            ref, stored = await asyncio.to_thread(self._card_and_person, event)
+            if ref is None:
+                return "unknown"  # not our card: no need to ask about the person
+            learned = await self._flag(event.workspace, event.user, stored, ask)
+        if ask is not None and self._bots.get((event.workspace, event.user)):
+            if learned is not None:
+                await asyncio.to_thread(self.bot.store.people.remember, self.name,
+                                        event.workspace, event.user, learned)
+            return "unchanged"  # bots' reactions are not votes
         recorded = await self.writes.write(
             functools.partial(self._record_new, event, learned),
             f"vote on {event.channel}/{event.message_id}")
@@ -125,26 +129,33 @@ class CardPipeline:
             return None, None
         return ref, store.people.is_bot(self.name, event.workspace, event.user)
 
-    def _note(self, workspace: str, user: str, bot: bool) -> None:
+    async def _flag(self, workspace: str, user: str, stored: bool | None,
+                    ask: Ask) -> bool | None:
+        """Remember whether an account is a bot: what the store says (`stored`), else what
+        the platform answers now, which is returned for the caller to store (None: nothing
+        new). An account the platform could not tell about counts as a person, and is asked
+        about again next time."""
+        flag = stored
+        if flag is None:
+            flag = await ask(user)
+            if flag is None:
+                return None
         if len(self._bots) >= MAX_PEOPLE:  # a plain bound; the store still has them all
             self._bots.clear()
-        self._bots[(workspace, user)] = bot
+        self._bots[(workspace, user)] = flag
+        return flag if stored is None else None
 
     async def known_bot(self, workspace: str, user: str, ask: Ask) -> bool:
         """Whether an account is a bot (for healing): remembered here, then in the store,
         then asked of the platform and stored; False when the platform could not say."""
-        bot = self._bots.get((workspace, user))
-        if bot is not None:
-            return bot
-        bot = await asyncio.to_thread(self.bot.store.people.is_bot, self.name, workspace, user)
-        if bot is None:
-            bot = await ask(user)
-            if bot is None:
-                return False
-            await asyncio.to_thread(self.bot.store.people.remember, self.name, workspace, user,
-                                    bot)
-        self._note(workspace, user, bot)
-        return bot
+        if (workspace, user) not in self._bots:
+            stored = await asyncio.to_thread(self.bot.store.people.is_bot, self.name,
+                                             workspace, user)
+            learned = await self._flag(workspace, user, stored, ask)
+            if learned is not None:
+                await asyncio.to_thread(self.bot.store.people.remember, self.name, workspace,
+                                        user, learned)
+        return self._bots.get((workspace, user), False)
 
     def _record_new(self, event: VoteEvent, learned: bool | None) -> Recorded:
         """In a group's transaction: what the platform said of a new voter, then the vote."""

@@ -43,8 +43,8 @@ def run(core: ShipBot, text: str, ctx: Context) -> Card:
     parser = PARSERS.get(name)
     if parser is None:
         # Words that start with no command may be a need (`voice api for agents`).
-        need = core.needs.need(text)
-        if need.lines and need.lines[0].startswith("1."):
+        need = core.needs.found(text)
+        if need is not None:
             return need
         return error_card(f"I don't know the command `{clip(name)}`.",
                           "Type `help` for the list, e.g. `compare claude azure`, or ask "

@@ -369,7 +369,7 @@ def sources_add(env: Env, url: str, every: str) -> None:
 def sources_remove(env: Env, source_id: int) -> None:
     """Stop following a source (what it imported stays in the catalog)."""
     if not env.store().sources.remove(source_id):
-        raise click.ClickException(f"there is no source #{source_id}; `shipbot sources` lists them")
+        raise _no_source(source_id)
     click.echo(f"Stopped following #{source_id}.")
 
 
@@ -379,8 +379,12 @@ def sources_remove(env: Env, source_id: int) -> None:
 def sources_resume(env: Env, source_id: int) -> None:
     """Start a paused source again, checked at once."""
     if not env.store().sources.resume(source_id):
-        raise click.ClickException(f"there is no source #{source_id}; `shipbot sources` lists them")
+        raise _no_source(source_id)
     click.echo(f"Resumed #{source_id}: checked at the next pass.")
+
+
+def _no_source(source_id: int) -> click.ClickException:
+    return click.ClickException(f"there is no source #{source_id}; `shipbot sources` lists them")
 
 
 @cli.command()

@@ -187,7 +187,7 @@ async def _start_health(background: list[asyncio.Task[object]], host: str,
                         port: int) -> Callable[[], Awaitable[object]]:
     """GET /healthz on --host/--port when no Slack HTTP endpoint serves it (a Discord-only or
     Socket Mode replica), so a container's health check fits every mode."""
-    from shipbot.health import serve_health
+    from adapters.health import serve_health
 
     try:
         runner, bound = await serve_health(background, host, port)

@@ -20,10 +20,9 @@ class Answerer(Protocol):
 
     core: ShipBot
 
-    async def answer(self, interaction: discord.Interaction, job: Job,
-                     reads_only: bool = False) -> None:
-        """Run `job` (on the loop if it only reads and reads never wait, else off it,
-        deferring if it is slow) and send its card."""
+    async def answer(self, interaction: discord.Interaction, job: Job) -> None:
+        """Run `job` (on the loop if its command only reads and reads never wait, else off
+        it, deferring if it is slow) and send its card."""
 
     async def run_choice(self, interaction: discord.Interaction, choice: Choice) -> None:
         """A did-you-mean button was pressed: run its choice."""

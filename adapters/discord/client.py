@@ -30,6 +30,7 @@ from bot.commands import ShipBot
 from bot.models import Context
 from bot.pipeline import CardPipeline, VoteEvent
 from bot.store import CardRef
+from bot.textcommands import READ_ONLY
 
 log = logging.getLogger(__name__)
 PLATFORM = "discord"
@@ -113,13 +114,13 @@ class ShipbotDiscord(discord.AutoShardedClient):
 
     # ---- answering -----------------------------------------------------------------------
 
-    async def answer(self, interaction: discord.Interaction, job: Job,
-                     reads_only: bool = False) -> None:
+    async def answer(self, interaction: discord.Interaction, job: Job) -> None:
         """Run core work for this interaction's person and place, and send the card: on the
-        loop when it only reads and reads never wait (SQLite in WAL mode), else off the loop,
-        deferring the interaction if it is slow."""
+        loop when its command only reads (the text commands' list) and reads never wait
+        (SQLite in WAL mode), else off the loop, deferring the interaction if it is slow."""
         ctx = context_of(interaction)
-        if reads_only and not self.core.store.db.reads_wait:
+        command = interaction.command.name if interaction.command is not None else ""
+        if command in READ_ONLY and not self.core.store.db.reads_wait:
             card = job(ctx)
         else:
             work = asyncio.ensure_future(asyncio.to_thread(job, ctx))
@@ -212,10 +213,9 @@ class ShipbotDiscord(discord.AutoShardedClient):
             return
         # Arrival time, as for reactions: both come through this guild's shard, on the one
         # replica holding it, so one clock orders a person's buttons and reactions.
-        await self.pipeline.vote(VoteEvent(
-            workspace=ref.workspace, channel=ref.channel, message_id=ref.message_id,
-            user=str(interaction.user.id), meaning=position, added=True, at=time.time(),
-            via="button", choice="skip" if choice == "skip" else "ship"))
+        await self.pipeline.vote(VoteEvent.button(
+            ref.workspace, ref.channel, ref.message_id, str(interaction.user.id), position,
+            choice, time.time()))
         await interaction.response.defer()  # the card's counts change when it is refreshed
 
     async def reviews_button(self, interaction: discord.Interaction) -> None:

@@ -79,14 +79,14 @@ def register(tree: app_commands.CommandTree, client: Answerer) -> None:
                       tool_c: str | None = None, tool_d: str | None = None) -> None:
         names = [n for n in (tool_a, tool_b, tool_c, tool_d) if n]
         await client.answer(interaction, lambda ctx: core.call(
-            ctx, core.comparing.compare, ctx, names), reads_only=True)
+            ctx, core.comparing.compare, ctx, names))
 
     @tree.command(name="verdict", description="One AI tool's panel verdict, votes and pricing")
     @app_commands.describe(tool="The tool")
     @app_commands.autocomplete(tool=tools_ac)
     async def verdict(interaction: discord.Interaction, tool: str) -> None:
         await client.answer(interaction, lambda ctx: core.call(
-            ctx, core.comparing.verdict, ctx, tool), reads_only=True)
+            ctx, core.comparing.verdict, ctx, tool))
 
     @tree.command(name="reviews", description="Each reviewer's score, verdict and remark")
     @app_commands.describe(tool="The tool", other="Optional second tool, side by side")
@@ -95,26 +95,25 @@ def register(tree: app_commands.CommandTree, client: Answerer) -> None:
                       other: str | None = None) -> None:
         names = [n for n in (tool, other) if n]
         await client.answer(interaction, lambda ctx: core.call(
-            ctx, core.comparing.reviews, ctx, names), reads_only=True)
+            ctx, core.comparing.reviews, ctx, names))
 
     @tree.command(name="search", description="Find tools by name")
     @app_commands.describe(query="Words in the tool's name")
     async def search(interaction: discord.Interaction, query: str) -> None:
         await client.answer(interaction, lambda ctx: core.call(
-            ctx, core.comparing.search, ctx, query), reads_only=True)
+            ctx, core.comparing.search, ctx, query))
 
     @tree.command(name="which", description="Which tool fits a need? e.g. voice api for agents")
     @app_commands.describe(need="What you need it for, in your words")
     async def which(interaction: discord.Interaction, need: str) -> None:
-        await client.answer(interaction, lambda ctx: core.call(ctx, core.needs.need, need),
-                            reads_only=True)
+        await client.answer(interaction, lambda ctx: core.call(ctx, core.needs.need, need))
 
     @tree.command(name="top", description="The leaderboard by panel score")
     @app_commands.describe(category="Only this category")
     @app_commands.autocomplete(category=category_ac)
     async def top(interaction: discord.Interaction, category: str | None = None) -> None:
         await client.answer(interaction, lambda ctx: core.call(
-            ctx, core.comparing.top, ctx, category), reads_only=True)
+            ctx, core.comparing.top, ctx, category))
 
     @tree.command(name="vote", description="Your community vote on a tool (one per tool)")
     @app_commands.describe(tool="The tool", choice="ship, skip, or retract your vote")

@@ -255,13 +255,11 @@ class SlackAdapter:
 
     async def on_vote_button(self, body: dict[str, Any], value: dict[str, Any]) -> Outcome:
         """A Ship/Skip button: record (or withdraw) the vote ("unknown": not a card of ours)."""
-        return await self.pipeline.vote(VoteEvent(
-            workspace=str(body.get("team", {}).get("id", "")),
-            channel=str(body.get("channel", {}).get("id", "")),
-            message_id=str(body.get("message", {}).get("ts", "")),
-            user=str(body["user"]["id"]), meaning=int(value["pos"]), added=True,
-            at=slack_time(body["actions"][0].get("action_ts")), via="button",
-            choice="skip" if value["choice"] == "skip" else "ship"))
+        return await self.pipeline.vote(VoteEvent.button(
+            str(body.get("team", {}).get("id", "")), str(body.get("channel", {}).get("id", "")),
+            str(body.get("message", {}).get("ts", "")), str(body["user"]["id"]),
+            int(value["pos"]), str(value["choice"]),
+            slack_time(body["actions"][0].get("action_ts"))))
 
     async def who_manages(self, ctx: Context, client: AsyncWebClient) -> Context:
         """Under SHIPBOT_SLACK_MANAGERS=admins, only workspace admins and owners may manage a

@@ -22,6 +22,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.health import health
 from adapters.slack.app import SlackAdapter
 from adapters.slack.connections import ConnectionGuard
 
@@ -130,19 +131,14 @@ def web_app(adapter: SlackAdapter) -> web.Application:
                 "page in a moment to try again, or <a href=\"" + flow.install_path +
                 "\">start the installation again</a>.</p></body></html>"))
 
-    async def health(request: web.Request) -> web.StreamResponse:
-        # A replica whose dispatcher or follower has died still answers commands, but its
-        # deliveries stop: tell the orchestrator, which restarts it.
-        dead = [t.get_name() for t in adapter.background if t.done()]
-        if dead:
-            return web.Response(status=503, text=f"stopped: {', '.join(dead)}")
-        return web.Response(text="ok")
+    async def healthz(request: web.Request) -> web.StreamResponse:
+        return health(adapter.background)
 
     app = web.Application(middlewares=[signed_only], client_max_size=MAX_BODY)
     app.router.add_post(EVENTS_PATH, events)
     app.router.add_get("/slack/install", oauth)
     app.router.add_get("/slack/oauth_redirect", oauth)
-    app.router.add_get("/healthz", health)
+    app.router.add_get("/healthz", healthz)
     return app
 
 

@@ -43,8 +43,7 @@ class Comparing:
         ranked tools, if any fit (else None: the name path answers as before)."""
         if any(p.status != "missing" for p in parts):
             return None
-        card = self.needs.need(text)
-        return card if card.choices and card.lines and card.lines[0].startswith("1.") else None
+        return self.needs.found(text)
 
     def compare(self, ctx: Context, names: list[str]) -> Card:
         """Two to four tools and which to ship. One string is free text to split (`claude

@@ -23,13 +23,24 @@ class Needs:
         """Up to five tools for the need in `text`, each with its panel verdict, mean,
         community votes and why it matched; buttons open each verdict, and one compares the
         top two. A need that matches nothing says so and offers `top <category>`."""
-        terms = need_terms(text)
+        found = self.found(text)
+        if found is not None:
+            return found
         categories = self.store.catalog.categories()
+        if not need_terms(text):
+            return self._nothing(categories, "Tell me what it is for")
+        return self._nothing(categories, f"Nothing I know fits “{clip(text, 80)}”")
+
+    def found(self, text: str) -> Card | None:
+        """The ranked tools for the need in `text`; None if no tool fits (so words that may
+        also be a typo'd command or name can be answered another way)."""
+        terms = need_terms(text)
         if not terms:
-            return self._nothing(text, categories, "Tell me what it is for")
-        category, ids = self._ranked(terms, category_named(terms, categories))
+            return None
+        category, ids = self._ranked(terms, category_named(terms,
+                                                           self.store.catalog.categories()))
         if not ids:
-            return self._nothing(text, categories, f"Nothing I know fits “{clip(text, 80)}”")
+            return None
         tools = self.store.catalog.tools(ids)
         votes = self.store.votes.community(ids)
         lines = []
@@ -70,7 +81,7 @@ class Needs:
         return None, everywhere
 
     @staticmethod
-    def _nothing(text: str, categories: list[str], title: str) -> Card:
+    def _nothing(categories: list[str], title: str) -> Card:
         offer = [Choice(label=f"top {c}"[:75], command=f"top {c}") for c in categories[:5]]
         return Card(kind="need", title=title, ephemeral=True, choices=offer,
                     lines=["Describe what it is for in other words, e.g. `which voice api "

@@ -87,12 +87,11 @@ class Engine(ABC):
     def transaction(self) -> Iterator[Engine]:
         """All-or-nothing work that reads then writes; nests as a savepoint."""
 
+    @abstractmethod
     @contextmanager
     def snapshot(self) -> Iterator[Engine]:
         """Reads that all see the database as of one moment (a copy of a store being written),
         without holding off writers."""
-        raise NotImplementedError
-        yield self  # pragma: no cover
 
     @property
     def versions(self) -> dict[str, int] | None:
