@@ -85,23 +85,6 @@ class ShipBot:
             log.exception("could not record a did-you-mean pick")
         return self.handle(choice.command, ctx)
 
-    # The card assembly by the names the adapters use (card votes: core.voting).
-    def compare_ids(self, ids: list[str]) -> Card:
-        """The compare card for known tool ids (bot.assembly)."""
-        return self.cards.compare(ids)
-
-    def verdict_id(self, tool_id: str) -> Card:
-        """The verdict card for a known tool id (bot.assembly)."""
-        return self.cards.verdict(tool_id)
-
-    def reviews_ids(self, ids: list[str]) -> Card:
-        """The reviews card for known tool ids (bot.assembly)."""
-        return self.cards.reviews(ids)
-
-    def card_for(self, ref: Any) -> Card:
-        """The fresh card a stored card message shows (bot.assembly)."""
-        return self.cards.for_message(ref)
-
 
 def _printable(value: Any) -> Any:
     """Typed text (a string, or a list of them) without control or invisible characters."""

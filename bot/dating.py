@@ -8,6 +8,7 @@ verdict's age counts from its newest publication (or change), never its oldest.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,7 +24,7 @@ class Freshness:
     today: date | None = None
     stale_days: int = 180
 
-    def age(self, reviewed: list[str] = ()) -> int | None:  # type: ignore[assignment]
+    def age(self, reviewed: Sequence[str] = ()) -> int | None:
         """Days since the later of the verdict and its review dates; None if neither is known."""
         known = [d for d in (self.verdict_on, *reviewed) if d]
         if not known or self.today is None:
@@ -33,7 +34,7 @@ class Freshness:
         except ValueError:
             return None
 
-    def stale(self, reviewed: list[str] = ()) -> str:  # type: ignore[assignment]
+    def stale(self, reviewed: Sequence[str] = ()) -> str:
         """The card's stale remark, or '' while the verdict is fresh."""
         days = self.age(reviewed)
         if days is None or days <= self.stale_days:

@@ -199,7 +199,7 @@ class CardPipeline:
                                       message_id)
         if ref is None:
             return
-        card = await asyncio.to_thread(self.bot.card_for, ref)
+        card = await asyncio.to_thread(self.bot.cards.for_message, ref)
         await self.platform.edit(ref, card)
 
     # ---- healing: reactions missed while no replica was listening -------------------------

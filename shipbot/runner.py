@@ -3,10 +3,11 @@ the delivery dispatchers.
 
 A replica is an ordinary process with one asyncio loop: Slack over aiohttp (or Socket Mode),
 the Discord gateway, each platform's delivery dispatcher, card refreshes, healing and the
-verdict-site follower are all tasks on it. The one thing kept off the loop is store work,
-because the store's engines are synchronous: it runs on one bounded thread pool (the loop's
-default executor, SHIPBOT_STORE_THREADS threads), named "store". More throughput comes from
-more replicas behind a load balancer, all on one PostgreSQL database.
+verdict-site follower are all tasks on it. The one thing kept off the loop is store work
+that can wait (every write; every read on PostgreSQL), because the store's engines are
+synchronous: it runs on one bounded thread pool (the loop's default executor,
+SHIPBOT_STORE_THREADS threads), named "store". More throughput comes from more replicas behind
+a load balancer, all on one PostgreSQL database.
 """
 
 from __future__ import annotations

@@ -109,7 +109,7 @@ def test_card_vote_on_verdict_ship_then_skip(bot: ShipBot, store: Store, ctx: Co
     bot.voting.card_vote(ctx, ref, 0, "skip", added=True)
     bot.voting.card_vote(ctx, ref, 0, "ship", added=False)  # removing the old ✅ keeps the ❌
     assert {CLAUDE: (0, 1)} == store.votes.community([CLAUDE])
-    assert "0 ship / 1 skip" == bot.card_for(ref).columns[0].community_line
+    assert "0 ship / 1 skip" == bot.cards.for_message(ref).columns[0].community_line
 
 
 def test_subscribe_list_unsubscribe(bot: ShipBot, store: Store, ctx: Context) -> None:

@@ -223,7 +223,7 @@ class ShipbotDiscord(discord.AutoShardedClient):
         ref = await self._card_pressed(interaction, "or type `/reviews`")
         if ref is None:
             return
-        card = await asyncio.to_thread(self.core.reviews_ids, list(ref.tool_ids))
+        card = await asyncio.to_thread(self.core.cards.reviews, list(ref.tool_ids))
         await interaction.response.send_message(embed=render_embed(card), ephemeral=True,
                                                 allowed_mentions=NO_PINGS)
 

@@ -77,7 +77,7 @@ def register(app: AsyncApp, adapter: SlackAdapter) -> None:
             await respond(text=APOLOGY, response_type="ephemeral", replace_original=False)
             return
         try:
-            blocks, text = render(await adapter.read(bot.reviews_ids, ids))
+            blocks, text = render(await adapter.read(bot.cards.reviews, ids))
             await respond(blocks=blocks, text=text, response_type="ephemeral",
                           replace_original=False)
         except Exception:
